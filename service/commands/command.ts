@@ -1,0 +1,21 @@
+// What every CLI command returns; cli.ts prints it (JSON or text) and exits.
+import type { Config } from '../config.ts';
+
+export type CommandResult = {
+  json: unknown;          // the one JSON document for --json
+  text: string;           // the readable report
+  exit: number;           // CONTRACT.md exit codes
+  notes: string[];        // messages for stderr (warnings, unparsed examples)
+};
+
+export type CommandContext = {
+  config: Config;
+  args: ParsedArgs;
+  env: Record<string, string | undefined>;
+};
+
+export type ParsedArgs = {
+  command: string;
+  flags: Map<string, string[]>;   // --name value (repeatable); boolean flags map to ['']
+  positional: string[];
+};
