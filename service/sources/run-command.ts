@@ -24,7 +24,18 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       shell: false,
+      // Its own process group, so a timeout ends grandchildren too (a `plesk`
+      // wrapper's client would otherwise hold the pipes open).
+      detached: true,
     });
+    const killGroup = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch (err) {
+        // ESRCH: the group is already gone; anything else is worth knowing.
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    };
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
@@ -33,13 +44,13 @@ export function runCommand(argv: readonly string[], options: RunOptions = {}): P
     let overflow = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killGroup();
     }, timeoutMs);
     child.stdout.on('data', (b: Buffer) => {
       outBytes += b.length;
       if (outBytes > max) {
         overflow = true;
-        child.kill('SIGKILL');
+        killGroup();
       } else out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => {
