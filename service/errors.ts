@@ -15,6 +15,18 @@ const catalogue = {
   SENDTRACE_ERR_PATH_NOT_ALLOWED: { message: "Path '%s' is not allowed: %s", exit: EXIT.refused, status: 403 },
   SENDTRACE_ERR_REFUSED: { message: 'Refused: %s', exit: EXIT.refused, status: 409 },
   SENDTRACE_ERR_NOT_FOUND: { message: '%s not found: %s', exit: EXIT.usage, status: 404 },
+  SENDTRACE_ERR_ACTION_FAILED: { message: '%s failed, nothing was changed: %s', exit: EXIT.refused, status: 500 },
+  SENDTRACE_ERR_STATE: { message: "sendtrace state '%s' is unusable: %s", exit: EXIT.unreadable, status: 500 },
+  // The sidecar's HTTP boundary (service/http/); exit codes matter only if a CLI path ever raises them.
+  SENDTRACE_ERR_INVALID_REQUEST: { message: 'Invalid request: %s', exit: EXIT.usage, status: 400 },
+  SENDTRACE_ERR_UNAUTHENTICATED: { message: 'Request refused: %s', exit: EXIT.refused, status: 401 },
+  SENDTRACE_ERR_FORBIDDEN: { message: 'Not allowed: %s', exit: EXIT.refused, status: 403 },
+  SENDTRACE_ERR_TOO_LARGE: { message: 'Request too large: %s', exit: EXIT.usage, status: 413 },
+  SENDTRACE_ERR_MEDIA_TYPE: { message: 'Unsupported content type: %s', exit: EXIT.usage, status: 415 },
+  SENDTRACE_ERR_RATE_LIMITED: { message: 'Too many requests: %s', exit: EXIT.refused, status: 429 },
+  SENDTRACE_ERR_INTERNAL: { message: 'The sidecar could not complete the request (reference %s); the server log has the details', exit: EXIT.unreadable, status: 500 },
+  SENDTRACE_ERR_NOT_AVAILABLE: { message: 'Not available: %s', exit: EXIT.refused, status: 501 },
+  SENDTRACE_ERR_NOT_READY: { message: 'Not ready yet: %s', exit: EXIT.unreadable, status: 503 },
 } as const;
 
 export type ErrorCode = keyof typeof catalogue;

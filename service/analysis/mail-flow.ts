@@ -1,6 +1,6 @@
 // Postfix events in, per-sender accounting out. Pure: no I/O, no clock.
-// (Implementation lands with the maillog parser; these types are the contract
-// between the parser, `senders` and `diagnose`.)
+// These types are the contract between the parser, `senders` and `diagnose`;
+// the accumulator is createMailFlow (mail-flow-accumulator.ts).
 
 export type SenderKind = 'uid' | 'sasl' | 'client';
 
@@ -16,7 +16,9 @@ export type SenderStats = {
   limitRejected: number;            // of `rejected`, those with OMC's 5.7.0 limit text
   firstSeen: number | null;         // epoch ms
   lastSeen: number | null;
-  hourly: Map<number, number>;      // hour start (epoch ms) → messages submitted that hour
+  hourly: Map<number, number>;      // hour start (epoch ms) → messages submitted that hour (built when first read)
+  limitRejectedHourly: Map<number, number>; // hour start → of those, refused by the OMC limit (built when first read)
+  peakHour: { start: number; messages: number } | null; // the busiest hour of `hourly`
   fromAddresses: Map<string, number>; // envelope senders used (bounded to the most frequent)
   clientIps: Map<string, number>;   // for sasl/client: where it connected from (bounded)
   scripts: Map<string, number>;     // X-PHP-Originating-Script values logged by header_checks
@@ -42,10 +44,20 @@ export type MailFlow = {
   limitRejects: LimitRejects;
   /** Per-minute pickups per UID inside options.minuteWindow, for timing correlation. */
   minuteByUid: Map<number, Map<number, number>>;
+  /** All messages, attributed or not (the senders' numbers are a part of these). */
+  totals: { recipients: number; sent: number; deferred: number; bounced: number; rejected: number; limitRejected: number };
+  unattributed: number;             // messages whose origin line is not in the data (started earlier, bounce notices)
+  reinjections: number;             // content-filter copies folded into their original message
+  evicted: number;                  // messages finished early because too many were open at once
+  droppedSenders: number;           // messages of senders beyond options.maxSenders (counted in totals only)
 };
+
+export { createMailFlow, type MailFlowAccumulator, type LineCounts } from './mail-flow-accumulator.ts';
 
 export type MailFlowOptions = {
   since?: number;                   // ignore events before (epoch ms)
   until?: number;                   // ignore events after (the `--now` cut)
   minuteWindow?: { from: number; to: number };
+  maxOpen?: number;                 // open messages kept at once (default 200 000); the oldest are finished early
+  maxSenders?: number;              // distinct senders tracked (default 200 000)
 };

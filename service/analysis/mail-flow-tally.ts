@@ -1,0 +1,95 @@
+// A finished message → its sender's numbers and the totals. Called exactly
+// once per message life; a re-injected copy adds its delivery outcomes to the
+// sender of the message it stands for, but is not a message of its own.
+import { MINUTE } from '../time.ts';
+import type { MailFlow, MailFlowOptions, SenderStats } from './mail-flow.ts';
+import { bumpCount, rootOf, submittedAt, type FlowMessage } from './mail-flow-message.ts';
+import { SenderAcc } from './sender-acc.ts';
+
+export type Tally = Pick<MailFlow, 'messages' | 'minuteByUid' | 'totals' | 'unattributed' | 'droppedSenders'> & {
+  // One map per kind, uid by number: no `${kind}:${id}` string per message.
+  uid: Map<number, SenderAcc>;
+  named: { sasl: Map<string, SenderAcc>; client: Map<string, SenderAcc> };
+  senderCount: number;
+};
+
+export function createTally(): Tally {
+  return {
+    messages: 0, minuteByUid: new Map(), unattributed: 0, droppedSenders: 0,
+    totals: { recipients: 0, sent: 0, deferred: 0, bounced: 0, rejected: 0, limitRejected: 0 },
+    uid: new Map(), named: { sasl: new Map(), client: new Map() }, senderCount: 0,
+  };
+}
+
+function senderOf(t: Tally, root: FlowMessage, maxSenders: number): SenderAcc | null {
+  const kind = root.kind;
+  if (!kind) return null;
+  let s = kind === 'uid' ? t.uid.get(root.uid) : t.named[kind].get(root.id);
+  if (!s) {
+    if (t.senderCount >= maxSenders) return null;
+    s = new SenderAcc(kind, kind === 'uid' ? String(root.uid) : root.id);
+    if (kind === 'uid') t.uid.set(root.uid, s);
+    else t.named[kind].set(root.id, s);
+    t.senderCount++;
+  }
+  return s;
+}
+
+/** The senders map of MailFlow (key `${kind}:${id}`). */
+export function sendersOf(t: Tally): Map<string, SenderStats> {
+  const out = new Map<string, SenderStats>();
+  for (const map of [t.uid, t.named.sasl, t.named.client] as Array<Map<unknown, SenderAcc>>) {
+    for (const acc of map.values()) out.set(`${acc.kind}:${acc.id}`, acc.toStats());
+  }
+  return out;
+}
+
+export function tallyMessage(t: Tally, m: FlowMessage, options: MailFlowOptions): void {
+  if (m.finalized) return;
+  m.finalized = true;
+  const root = rootOf(m);
+  const at = submittedAt(root);
+  if (options.since !== undefined && at < options.since) return;
+  const s = senderOf(t, root, options.maxSenders ?? 200_000);
+  if (m === root) {
+    const recipients = m.nrcpt >= 0 ? m.nrcpt : m.finals;
+    t.messages++;
+    t.totals.recipients += recipients;
+    if (!m.kind) t.unattributed++;
+    else if (!s) t.droppedSenders++;
+    s?.submitted(at, recipients, m.from, m.clientIp);
+    const w = options.minuteWindow;
+    if (m.kind === 'uid' && w && at >= w.from && at < w.to) {
+      let perMinute = t.minuteByUid.get(m.uid);
+      if (!perMinute) t.minuteByUid.set(m.uid, (perMinute = new Map()));
+      bumpCount(perMinute, Math.floor(at / MINUTE) * MINUTE);
+    }
+  }
+  // A root seen only from its handoff line (the log starts after its qmgr line): its copy knows the recipients.
+  if (m !== root && root.nrcpt < 0 && !root.copyRecipients) {
+    root.copyRecipients = true;
+    const recipients = m.nrcpt >= 0 ? m.nrcpt : m.finals;
+    t.totals.recipients += recipients;
+    if (s) s.recipients += recipients;
+  }
+  t.totals.sent += m.sent;
+  t.totals.deferred += m.deferred;
+  t.totals.bounced += m.bounced;
+  if (s) {
+    s.sent += m.sent;
+    s.deferred += m.deferred;
+    s.bounced += m.bounced;
+    if (m.script !== null) s.script(m.script);
+  }
+  // Refused as a whole, or every recipient refused before qmgr ever saw it; charged once per original message.
+  const refused = m.rejected || (m.commandRejects > 0 && !m.queued);
+  if (refused && !root.rejectCounted) {
+    root.rejectCounted = true;
+    t.totals.rejected++;
+    if (m.limit) t.totals.limitRejected++;
+    if (s) {
+      s.rejected++;
+      if (m.limit) s.limitRefused(at);
+    }
+  }
+}
