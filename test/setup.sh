@@ -15,6 +15,8 @@ ls /usr/sbin/php-fpm* >/dev/null 2>&1 || need+=(php-fpm)
 have /usr/sbin/nginx || need+=(nginx)
 have /usr/bin/chromium || need+=(chromium)
 have /usr/sbin/pflogsumm || need+=(pflogsumm)
+# Cyrus SASL with sasldb: the fixture capture submits real SMTP AUTH mail.
+have /usr/sbin/saslpasswd2 || need+=(sasl2-bin libsasl2-modules)
 
 if [ ${#need[@]} -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${need[*]}"
