@@ -59,7 +59,7 @@ export function attributeSubscription(input: AttributionInput): Finding[] {
       firstSeen: sys.firstSeen, lastSeen: sys.lastSeen,
       hourly: scriptsExplainLittle ? sys.hourly : new Map(),
       attribution: 1,
-      evidence: [{ signal: 'pickup-uid', detail: `Postfix picked up ${systemMessages} messages submitted locally by UID ${input.uid}${input.login ? ` (${input.login})` : ''}` }],
+      evidence: [{ signal: 'pickup-uid', detail: `Postfix picked up ${fmt(systemMessages)} messages submitted locally by UID ${input.uid}${input.login ? ` (${input.login})` : ''}` }],
       facts: { limitRejected: sys.limitRejected },
     }));
   }
@@ -69,7 +69,7 @@ export function attributeSubscription(input: AttributionInput): Finding[] {
     findings.push(finish(input, {
       kind: 'mailbox', address: mb.address, messages: s.messages, rejected: s.rejected,
       firstSeen: s.firstSeen, lastSeen: s.lastSeen, hourly: s.hourly, attribution: 1,
-      evidence: [{ signal: 'smtp-auth', detail: `${s.messages} messages sent with this mailbox's password (SMTP AUTH) from ${ips} address${ips === 1 ? '' : 'es'}` }],
+      evidence: [{ signal: 'smtp-auth', detail: `${fmt(s.messages)} messages sent with this mailbox's password (SMTP AUTH) from ${fmt(ips)} address${ips === 1 ? '' : 'es'}` }],
       facts: { ips, mailboxRejected: mb.mailboxRejected, limitRejected: s.limitRejected },
       extraAbnormal: [ips >= 10 ? 0.7 : ips >= 5 ? 0.5 : 0, mb.mailboxRejected > 0 || mb.mailboxPeak ? 0.6 : 0],
     }));
@@ -88,12 +88,18 @@ function finish(input: AttributionInput, d: Draft): Finding {
     ...code.map((c) => CODE_WEIGHTS[c] ?? 0),
     d.facts.bots ? d.facts.bots.score * 0.9 : 0,
     leak ? 0.7 : 0,
-    (d.facts.limitRejected ?? 0) > 0 ? 0.8 : 0,
+    // When the subscription is blocked every sender is refused, victims too:
+    // what marks the source pushing it over is its share of the refusals.
+    0.8 * Math.min(1, (2 * (d.facts.limitRejected ?? 0)) / Math.max(1, limitTotal(input))),
   ];
   const abnormal = combine(weights);
   const { extraAbnormal: _unused, ...rest } = d;
   const confidence = Math.round(d.attribution * (0.4 + 0.6 * abnormal) * 100) / 100;
   return { ...rest, abnormal, confidence, leak };
+}
+
+function limitTotal(input: AttributionInput): number {
+  return (input.system?.limitRejected ?? 0) + input.mailboxes.reduce((n, m) => n + m.sender.limitRejected, 0);
 }
 
 function scriptFindings(input: AttributionInput): Finding[] {
@@ -123,8 +129,8 @@ function scriptFindings(input: AttributionInput): Finding[] {
     d.facts.phpMailCalls = (d.facts.phpMailCalls ?? 0) + m.count;
     if (library) d.facts.library = m.path;
     d.evidence.push({ signal: 'php-mail-log', detail: library
-      ? `PHP's mail log records ${m.count} mail() calls from the library ${m.path}${target ? `, reached through ${target}` : '; the script that uses it is not known yet'}`
-      : `PHP's mail log records ${m.count} mail() calls from this file` });
+      ? `PHP's mail log records ${fmt(m.count)} mail() calls from the library ${m.path}${target ? `, reached through ${target}` : '; the script that uses it is not known yet'}`
+      : `PHP's mail log records ${fmt(m.count)} mail() calls from this file` });
   }
 
   // 2. X-PHP-Originating-Script (uid:basename), as logged by header_checks.
@@ -137,7 +143,7 @@ function scriptFindings(input: AttributionInput): Finding[] {
     const d = get(candidates[0]!, 0.9);
     if (!d.facts.phpMailCalls) d.messages = Math.max(d.messages, count);
     d.facts.header = value;
-    d.evidence.push({ signal: 'x-php-originating-script', detail: `${count} messages carry X-PHP-Originating-Script: ${value}` });
+    d.evidence.push({ signal: 'x-php-originating-script', detail: `${fmt(count)} messages carry X-PHP-Originating-Script: ${value}` });
   }
 
   // 3. POSTs to a mail-sending script, timed with the UID's pickups.
@@ -147,11 +153,13 @@ function scriptFindings(input: AttributionInput): Finding[] {
     const r = Math.max(correlate(p.minutely, input.minutePickups, input.window), 0);
     const sends = !!file && file.sends.length > 0;
     return { p, r, sends, missing: !file };
-  }).filter((x) => (x.sends || x.missing) && x.r >= 0.3);
+    // A front controller (WordPress's index.php) sends through what it
+    // includes: strong timing agreement alone makes it a candidate.
+  }).filter((x) => ((x.sends || x.missing) && x.r >= 0.3) || x.r >= 0.6);
   const unexplained = Math.max(0, (input.system?.messages ?? 0) - [...byPath.values()].reduce((n, d) => n + d.messages, 0));
   const totalWeight = rated.reduce((n, x) => n + x.p.posts * x.r, 0);
   for (const x of rated) {
-    const d = get(x.p.filePath!, Math.min(0.93, 0.5 + 0.4 * x.r + (x.sends ? 0.05 : 0)));
+    const d = get(x.p.filePath!, Math.min(0.93, 0.4 + 0.4 * x.r + (x.sends || x.missing ? 0.1 : 0)));
     const share = totalWeight ? (x.p.posts * x.r) / totalWeight : 0;
     if (!d.facts.phpMailCalls && !d.facts.header) {
       d.messages = Math.round(unexplained * share);
@@ -166,7 +174,7 @@ function scriptFindings(input: AttributionInput): Finding[] {
       ips: x.p.ips, posts: x.p.posts, score: x.p.bot.score, reasons: x.p.bot.reasons,
       blindShare: x.p.posts ? x.p.blindPosts / x.p.posts : 0, noReferrerShare: x.p.posts ? x.p.noReferrer / x.p.posts : 0,
     };
-    d.evidence.push({ signal: 'access-log-post', detail: `${x.p.posts} POST requests to ${x.p.urlPath} on ${x.p.vhost} from ${x.p.ips} addresses; their timing matches the UID's submissions (r=${x.r.toFixed(2)})` });
+    d.evidence.push({ signal: 'access-log-post', detail: `${fmt(x.p.posts)} POST requests to ${x.p.urlPath} on ${x.p.vhost} from ${fmt(x.p.ips)} addresses; their timing matches the UID's submissions (r=${x.r.toFixed(2)})` });
     if (x.p.bot.score >= 0.5) d.evidence.push({ signal: 'bots', detail: x.p.bot.reasons.join('; ') });
   }
 
@@ -181,5 +189,6 @@ function scriptFindings(input: AttributionInput): Finding[] {
   return [...byPath.values()].map((d) => finish(input, d));
 }
 
+const fmt = (v: number) => v.toLocaleString('en-US');
 const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));

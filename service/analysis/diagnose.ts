@@ -58,7 +58,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const cause = top ? top.kind : omc.status === 'not-sending' || recentRejects ? 'unknown' : 'none';
     const owner = owners.get(sub.ownerId);
     const risk = Math.min(100, Math.round(Math.max(
-      omc.status === 'not-sending' ? 90 : 0,
+      omc.status === 'not-sending' ? 95 : 0,
       omc.blockedLevel ? 70 : 0,
       top ? 50 + 40 * top.confidence : 0,
       cause === 'unknown' ? 60 : 0,
@@ -80,7 +80,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       limits: { subscription: sub.limits.subscription, domain: sub.limits.domain, mailbox: sub.limits.mailbox },
     });
   }
-  out.sort((a, b) => b.risk - a.risk || a.name.localeCompare(b.name));
+  // A blocked subscription is the emergency, whatever else scores high.
+  const blocked = (d: SubscriptionDiagnosis) => (d.status === 'not-sending' ? 1 : 0);
+  out.sort((a, b) => blocked(b) - blocked(a) || b.risk - a.risk || a.name.localeCompare(b.name));
   return { now: formatIso(now, zone), warnings: input.warnings, subscriptions: out };
 }
 

@@ -1,0 +1,96 @@
+// The command line: parse argv, load the config, run one command, print its
+// result. Nothing below this file prints or exits.
+import { loadConfig } from './config.ts';
+import { EXIT, SendtraceError, createError } from './errors.ts';
+import type { CommandContext, CommandResult, ParsedArgs } from './commands/command.ts';
+import { runSenders } from './commands/senders.ts';
+import { runDiagnose } from './commands/diagnose.ts';
+
+type CommandSpec = {
+  run: (ctx: CommandContext) => Promise<CommandResult>;
+  flags: Record<string, 'value' | 'repeat' | 'bool'>;
+  usage: string;
+};
+
+const common = { config: 'value', json: 'bool', help: 'bool' } as const;
+
+const commands: Record<string, CommandSpec> = {
+  diagnose: {
+    run: runDiagnose,
+    flags: { ...common, now: 'value', subscription: 'value' },
+    usage: 'diagnose [--config FILE] [--now ISO-8601] [--subscription NAME] [--json]',
+  },
+  senders: {
+    run: runSenders,
+    flags: { ...common, maillog: 'repeat', since: 'value', until: 'value' },
+    usage: 'senders [--config FILE] [--maillog FILE …] [--since ISO-8601] [--until ISO-8601] [--json]',
+  },
+};
+
+export function usageText(): string {
+  return ['usage: sendtrace <command> [options]', '', ...Object.values(commands).map((c) => `  sendtrace ${c.usage}`)].join('\n');
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h') throw createError('SENDTRACE_ERR_USAGE', usageText());
+  const spec = commands[command];
+  if (!spec) throw createError('SENDTRACE_ERR_USAGE', `unknown command '${command}'\n${usageText()}`);
+  const flags = new Map<string, string[]>();
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const kind = spec.flags[name];
+    if (!kind) throw createError('SENDTRACE_ERR_USAGE', `unknown option '--${name}' for ${command}\nusage: sendtrace ${spec.usage}`);
+    let value = '';
+    if (kind !== 'bool') {
+      if (eq !== -1) value = arg.slice(eq + 1);
+      else if (i + 1 < rest.length) value = rest[++i]!;
+      else throw createError('SENDTRACE_ERR_USAGE', `option '--${name}' needs a value`);
+    } else if (eq !== -1) {
+      throw createError('SENDTRACE_ERR_USAGE', `option '--${name}' takes no value`);
+    }
+    const list = flags.get(name) ?? [];
+    if (kind === 'value' && list.length) throw createError('SENDTRACE_ERR_USAGE', `option '--${name}' given twice`);
+    list.push(value);
+    flags.set(name, list);
+  }
+  if (positional.length) throw createError('SENDTRACE_ERR_USAGE', `unexpected argument '${positional[0]}'\nusage: sendtrace ${spec.usage}`);
+  return { command, flags, positional };
+}
+
+export type CliIo = { stdout: (s: string) => void; stderr: (s: string) => void; env: Record<string, string | undefined> };
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let json = argv.includes('--json');
+  if (argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0]!)) {
+    io.stdout(`${usageText()}\n`);
+    return EXIT.ok;
+  }
+  try {
+    const args = parseArgs(argv);
+    json = args.flags.has('json');
+    if (args.flags.has('help')) {
+      io.stdout(`usage: sendtrace ${commands[args.command]!.usage}\n`);
+      return EXIT.ok;
+    }
+    const config = loadConfig(args.flags.get('config')?.[0], io.env);
+    const result = await commands[args.command]!.run({ config, args, env: io.env });
+    for (const note of result.notes) io.stderr(`sendtrace: ${note}\n`);
+    io.stdout(json ? `${JSON.stringify(result.json, null, 2)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    return result.exit;
+  } catch (err) {
+    if (err instanceof SendtraceError) {
+      io.stderr(`sendtrace: ${err.message}\n`);
+      if (json) io.stdout(`${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`);
+      return err.exit;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,129 @@
+// `diagnose`: read everything (each source may fail on its own and become a
+// warning), then hand it to the pure analysis. CONTRACT.md `diagnose`.
+import { existsSync } from 'node:fs';
+import { createMailFlow, type MailFlow } from '../analysis/mail-flow.ts';
+import { diagnose, type SubscriptionEvidence } from '../analysis/diagnose.ts';
+import { DiagnosisSchema, type Diagnosis } from '../analysis/diagnosis.ts';
+import { createWebActivityReducer, type WebActivity } from '../analysis/web-activity.ts';
+import { createError, EXIT, SendtraceError, describeError } from '../errors.ts';
+import { readAccessLogs } from '../sources/access-log-reader.ts';
+import { scanMaillog } from '../sources/maillog-scan.ts';
+import { readPanel } from '../sources/panel-db.ts';
+import { readPasswd } from '../sources/passwd.ts';
+import { readPhpMailLogs, type PhpMailLogSummary } from '../sources/php-maillog.ts';
+import { scanPhpFiles } from '../sources/php-files.ts';
+import { DAY, HOUR, formatIso, parseIsoInstant } from '../time.ts';
+import type { Config } from '../config.ts';
+import type { CommandContext, CommandResult } from './command.ts';
+import { evidenceFor, localPath, placesOf, postsOf, type Gathered } from './diagnose-evidence.ts';
+import { formatDiagnosis } from './diagnose-report.ts';
+
+const STATS_DAYS = 35;         // psa keeps OMC statistics for a month [V]
+const CORRELATION_HOURS = 48;
+
+export async function runDiagnose(ctx: CommandContext): Promise<CommandResult> {
+  const { config } = ctx;
+  const nowArg = ctx.args.flags.get('now')?.[0];
+  const now = nowArg === undefined ? Date.now() : parseIsoInstant(nowArg, config.timezone);
+  if (now === null) throw createError('SENDTRACE_ERR_USAGE', `--now '${nowArg}' is not an ISO-8601 instant (e.g. 2022-02-03T21:30:00+09:00)`);
+  const only = ctx.args.flags.get('subscription')?.[0];
+  const r = await computeDiagnosis(config, { now, ...(only ? { only } : {}) });
+  return { json: r.doc, text: formatDiagnosis(r.doc, config.timezone), exit: r.exit, notes: r.notes };
+}
+
+export type DiagnosisRun = { doc: Diagnosis; exit: number; notes: string[] };
+
+/** Reads every source and diagnoses; shared by the CLI and the sidecar. */
+export async function computeDiagnosis(config: Config, opts: { now: number; only?: string }): Promise<DiagnosisRun> {
+  const { now, only } = opts;
+  const zone = config.timezone;
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  let readable = 0;
+  const window = { from: now - CORRELATION_HOURS * HOUR, to: now };
+
+  const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now }).catch((err: unknown) => {
+    if (err instanceof SendtraceError) {
+      warnings.push(err.message);
+      return null;
+    }
+    throw err;
+  });
+  if (panelRead) {
+    readable++;
+    warnings.push(...panelRead.warnings);
+  }
+  const { passwd, warnings: pw } = await readPasswd(config.passwdFile);
+  warnings.push(...pw);
+
+  const flow = await readFlow(config.maillog, zone, now, window, warnings, notes);
+  if (flow) readable++;
+  const phpMail = await readPhpMail(config.phpMailLog, zone, now, warnings);
+  if (phpMail?.records) readable++;
+  const web = await readWeb(config.accessLogs, now, window, warnings);
+  if (web?.records) readable++;
+
+  if (!panelRead) {
+    if (!readable) throw createError('SENDTRACE_ERR_NOTHING_READABLE', warnings.join('; '));
+    const doc: Diagnosis = { now: formatIso(now, zone), warnings, subscriptions: [] };
+    return { doc, exit: EXIT.partial, notes: [...notes, ...warnings] };
+  }
+
+  const g: Gathered = { now, zone, window, panel: panelRead.panel, passwd, flow, phpMail, web };
+  const evidence = new Map<number, SubscriptionEvidence>();
+  for (const p of placesOf(g, config.vhostsRoot)) {
+    if (only && p.sub.name !== only) continue;
+    const posts = postsOf(g, p, existsSync);
+    const phpPaths = [...(phpMail?.scripts.keys() ?? [])].map((path) => localPath(path, config.vhostsRoot)).filter((path) => p.home !== null && path.startsWith(p.home + '/'));
+    const active = phpPaths.length > 0 || posts.length > 0 || (p.uid !== null && (flow?.senders.get(`uid:${p.uid}`)?.messages ?? 0) > 0);
+    let files: Awaited<ReturnType<typeof scanPhpFiles>>['files'] = [];
+    // Only subscriptions that sent mail or received POSTs are walked: a server
+    // can hold millions of PHP files, and a quiet subscription has no culprit.
+    if (p.home && active) {
+      const scanned = await scanPhpFiles({
+        home: p.home,
+        docroots: [...new Set(p.docroots.values())],
+        extraPaths: [...phpPaths, ...posts.flatMap((x) => (x.filePath ? [x.filePath] : []))],
+      }).catch((err: unknown) => {
+        warnings.push(`cannot scan files of ${p.sub.name} under ${p.home}: ${describeError(err)}`);
+        return null;
+      });
+      if (scanned) {
+        files = scanned.files;
+        warnings.push(...scanned.warnings);
+      }
+    }
+    evidence.set(p.sub.id, evidenceFor(g, p, files.map((f) => ({ ...f, sha256: f.sha256 ?? null })), posts, config.vhostsRoot));
+  }
+  const oldest = flow?.firstTs ?? null;
+  const doc = DiagnosisSchema.parse(diagnose({ now, zone, warnings, panel: panelRead.panel, evidence, oldestData: oldest, ...(only ? { only } : {}) }));
+  if (only && doc.subscriptions.length === 0) throw createError('SENDTRACE_ERR_NOT_FOUND', 'Subscription', only);
+  return { doc, exit: warnings.length ? EXIT.partial : EXIT.ok, notes: [...notes, ...warnings] };
+}
+
+async function readFlow(patterns: string[], zone: string, now: number, window: { from: number; to: number }, warnings: string[], notes: string[]): Promise<MailFlow | null> {
+  const acc = createMailFlow({ until: now, minuteWindow: window });
+  const scan = await scanMaillog(patterns, { zone, referenceMs: now, onEvent: (e) => acc.add(e) });
+  warnings.push(...scan.warnings);
+  if (scan.unparsed) {
+    warnings.push(`${scan.unparsed} mail log lines looked like Postfix but did not parse and were skipped`);
+    notes.push(...scan.unparsedExamples.map((e) => `unparsed: ${e}`));
+  }
+  if (!scan.readable) return null;
+  return acc.finish({ lines: scan.lines, unparsed: scan.unparsed, unparsedExamples: scan.unparsedExamples });
+}
+
+async function readPhpMail(paths: string[], zone: string, now: number, warnings: string[]): Promise<PhpMailLogSummary | null> {
+  if (!paths.length) return null;
+  const sum = await readPhpMailLogs(paths, { timezone: zone, until: now });
+  warnings.push(...sum.warnings);
+  return sum;
+}
+
+async function readWeb(paths: string[], now: number, window: { from: number; to: number }, warnings: string[]): Promise<WebActivity | null> {
+  if (!paths.length) return null;
+  const reducer = createWebActivityReducer({ window });
+  const res = await readAccessLogs(paths, { until: now }, (r) => reducer.add(r));
+  warnings.push(...res.warnings);
+  return reducer.result();
+}

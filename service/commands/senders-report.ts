@@ -1,0 +1,101 @@
+// The `senders` document (CONTRACT.md `senders`; fields may be added, never
+// renamed) and its readable table. The zod schema checks the aggregated result
+// once at the door, not each of the millions of lines behind it
+// (docs/decisions/001-maillog-hot-path.md).
+import { z } from 'zod';
+import type { MailFlow, SenderStats } from '../analysis/mail-flow.ts';
+import { escapeControls } from '../sources/bytes.ts';
+import type { LogFileReport } from '../sources/log-files.ts';
+import type { Passwd } from '../sources/passwd.ts';
+import { formatIso } from '../time.ts';
+
+const count = z.number().int().nonnegative();
+const iso = z.string().nullable();
+const top = <K extends string>(key: K) => z.array(z.object({ [key]: z.string(), count } as Record<K, z.ZodString> & { count: typeof count }));
+
+export const SenderRowSchema = z.object({
+  kind: z.enum(['uid', 'sasl', 'client']),
+  id: z.string(),
+  login: z.string().optional(),             // uid senders: the passwd login
+  messages: count, recipients: count, sent: count, deferred: count, bounced: count, rejected: count, limitRejected: count,
+  firstSeen: iso, lastSeen: iso,
+  peakHour: z.object({ start: z.string(), messages: count }).nullable(),
+  fromAddresses: top('address'), clientIps: top('ip'), scripts: top('script'),
+});
+export type SenderRow = z.infer<typeof SenderRowSchema>;
+
+export const SendersReportSchema = z.object({
+  lines: count, unparsed: count, unparsedExamples: z.array(z.string()),
+  messages: count, unattributed: count, reinjections: count, evicted: count,
+  since: iso, until: iso, first: iso, last: iso,
+  totals: z.object({ recipients: count, sent: count, deferred: count, bounced: count, rejected: count, limitRejected: count }),
+  limitRejects: z.object({ total: count, handlerRejects: count, first: iso, last: iso, byFrom: top('from') }),
+  senders: z.array(SenderRowSchema),
+  files: z.array(z.object({ path: z.string(), lines: count, gzip: z.boolean(), complete: z.boolean() })),
+  warnings: z.array(z.string()),
+});
+export type SendersReport = z.infer<typeof SendersReportSchema>;
+
+const topOf = <K extends string>(map: Map<string, number>, key: K, n = 5) =>
+  [...map].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([k, c]) => ({ [key]: k, count: c }) as Record<K, string> & { count: number });
+
+function senderRow(s: SenderStats, passwd: Passwd | null, zone: string): SenderRow {
+  const at = (ms: number | null) => (ms === null ? null : formatIso(ms, zone));
+  const peak = s.peakHour && { start: formatIso(s.peakHour.start, zone), messages: s.peakHour.messages };
+  const login = s.kind === 'uid' ? passwd?.byUid.get(Number(s.id))?.login : undefined;
+  return {
+    kind: s.kind, id: s.id, ...(login !== undefined ? { login } : {}),
+    messages: s.messages, recipients: s.recipients, sent: s.sent, deferred: s.deferred, bounced: s.bounced,
+    rejected: s.rejected, limitRejected: s.limitRejected, firstSeen: at(s.firstSeen), lastSeen: at(s.lastSeen), peakHour: peak,
+    fromAddresses: topOf(s.fromAddresses, 'address'), clientIps: topOf(s.clientIps, 'ip'), scripts: topOf(s.scripts, 'script'),
+  };
+}
+
+export type ReportInput = {
+  flow: MailFlow; files: LogFileReport[]; warnings: string[]; passwd: Passwd | null; zone: string;
+  since: number | undefined; until: number | undefined;
+};
+
+export function buildSendersReport(r: ReportInput): SendersReport {
+  const at = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : formatIso(ms, r.zone));
+  const { flow } = r;
+  const senders = [...flow.senders.values()]
+    .sort((a, b) => b.messages - a.messages || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((s) => senderRow(s, r.passwd, r.zone));
+  const lr = flow.limitRejects;
+  return SendersReportSchema.parse({
+    lines: flow.lines, unparsed: flow.unparsed, unparsedExamples: flow.unparsedExamples,
+    messages: flow.messages, unattributed: flow.unattributed, reinjections: flow.reinjections, evicted: flow.evicted,
+    since: at(r.since), until: at(r.until), first: at(flow.firstTs), last: at(flow.lastTs),
+    totals: flow.totals,
+    limitRejects: { total: lr.total, handlerRejects: lr.handlerRejects, first: at(lr.first), last: at(lr.last), byFrom: topOf(lr.byFrom, 'from', 10) },
+    senders,
+    files: r.files.map((f) => ({ path: f.path, lines: f.lines, gzip: f.gzip, complete: f.complete })),
+    warnings: r.warnings,
+  });
+}
+
+const SHOWN = 50;
+
+export function formatSendersText(rep: SendersReport): string {
+  const out: string[] = [];
+  const read = rep.files.filter((f) => f.lines > 0 || f.complete).length;
+  out.push(`Mail log: ${read} of ${rep.files.length} files, ${rep.lines} lines (${rep.unparsed} unparsed), ${rep.messages} messages (${rep.unattributed} without a known sender)`);
+  if (rep.first) out.push(`Period: ${rep.first} … ${rep.last}`);
+  const lr = rep.limitRejects;
+  if (lr.total || lr.handlerRejects) out.push(`Refused by the outgoing limit (OMC): ${lr.total} (limit-out handler lines: ${lr.handlerRejects}), ${lr.first} … ${lr.last}`);
+  out.push('');
+  const head = ['KIND', 'SENDER', 'MSGS', 'RCPTS', 'SENT', 'DEFER', 'BOUNCE', 'REJECT', 'LIMIT'];
+  // Sender IDs come from the log (SASL names, envelope data): escaped before they reach a terminal.
+  const rows = rep.senders.slice(0, SHOWN).map((s) => [
+    s.kind, escapeControls(s.login ? `${s.id} (${s.login})` : s.id), s.messages, s.recipients, s.sent, s.deferred, s.bounced, s.rejected, s.limitRejected,
+  ].map(String));
+  if (rows.length === 0) out.push('No senders found.');
+  else {
+    const width = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+    const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.slice(0, width[i]).padEnd(width[i]!) : c.padStart(width[i]!))).join('  ').trimEnd();
+    out.push(line(head), ...rows.map(line));
+    if (rep.senders.length > SHOWN) out.push(`… ${rep.senders.length - SHOWN} more senders (--json lists all)`);
+  }
+  return `${out.join('\n')}\n`;
+}
