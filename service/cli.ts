@@ -5,6 +5,12 @@ import { EXIT, SendtraceError, createError } from './errors.ts';
 import type { CommandContext, CommandResult, ParsedArgs } from './commands/command.ts';
 import { runSenders } from './commands/senders.ts';
 import { runDiagnose } from './commands/diagnose.ts';
+import { QUARANTINE_USAGE, runQuarantine } from './commands/quarantine.ts';
+import { RESTORE_USAGE, runRestore } from './commands/restore.ts';
+import { QUARANTINE_LIST_USAGE, runQuarantineList } from './commands/quarantine-list.ts';
+import { RESET_PASSWORDS_USAGE, runResetPasswords } from './commands/reset-passwords.ts';
+import { PURGE_QUEUE_USAGE, runPurgeQueue } from './commands/purge-queue.ts';
+import { AUDIT_USAGE, runAudit } from './commands/audit.ts';
 
 type CommandSpec = {
   run: (ctx: CommandContext) => Promise<CommandResult>;
@@ -20,6 +26,20 @@ const commands: Record<string, CommandSpec> = {
     flags: { ...common, now: 'value', subscription: 'value' },
     usage: 'diagnose [--config FILE] [--now ISO-8601] [--subscription NAME] [--json]',
   },
+  quarantine: { run: runQuarantine, flags: { ...common, path: 'value', reason: 'value', 'dry-run': 'bool' }, usage: QUARANTINE_USAGE },
+  restore: { run: runRestore, flags: { ...common, id: 'value', force: 'bool', 'dry-run': 'bool' }, usage: RESTORE_USAGE },
+  'quarantine-list': { run: runQuarantineList, flags: { ...common }, usage: QUARANTINE_LIST_USAGE },
+  'reset-passwords': {
+    run: runResetPasswords,
+    flags: { ...common, subscription: 'value', mailboxes: 'value', 'system-user': 'bool', 'panel-login': 'bool', 'dry-run': 'bool' },
+    usage: RESET_PASSWORDS_USAGE,
+  },
+  'purge-queue': {
+    run: runPurgeQueue,
+    flags: { ...common, subscription: 'value', source: 'value', uid: 'value', sender: 'value', 'dry-run': 'bool' },
+    usage: PURGE_QUEUE_USAGE,
+  },
+  audit: { run: runAudit, flags: { ...common, since: 'value' }, usage: AUDIT_USAGE },
   senders: {
     run: runSenders,
     flags: { ...common, maillog: 'repeat', since: 'value', until: 'value' },

@@ -78,6 +78,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       blockedLevel: omc.status === 'not-sending' ? omc.blockedLevel ?? 'subscription' : omc.blockedLevel,
       rejectedTotal: omc.rejectedTotal,
       limits: { subscription: sub.limits.subscription, domain: sub.limits.domain, mailbox: sub.limits.mailbox },
+      verification: [],
     });
   }
   // A blocked subscription is the emergency, whatever else scores high.

@@ -44,6 +44,14 @@ export const SubscriptionDiagnosisSchema = z.object({
   blockedLevel: z.enum(['subscription', 'domain', 'mailbox']).nullable(),
   rejectedTotal: z.number().int().nonnegative(),     // OMC rejections in the data read (psa stats, else log)
   limits: z.object({ subscription: z.number().int().nullable(), domain: z.number().int().nullable(), mailbox: z.number().int().nullable() }),
+  // After an action: did the source stop? ("0 messages since 22:15")
+  verification: z.array(z.object({
+    action: z.string(), target: z.string(), at: z.string(), watched: z.string().nullable(),
+    status: z.enum(['stopped', 'still-sending', 'quiet-now', 'unknown']),
+    since: z.string(), messagesSince: z.number().int().nonnegative(),
+    lastWindow: z.object({ minutes: z.number().int().nonnegative(), messages: z.number().int().nonnegative() }),
+    text: z.object({ en: z.string(), ja: z.string() }),
+  })).default([]),
 });
 export type SubscriptionDiagnosis = z.infer<typeof SubscriptionDiagnosisSchema>;
 

@@ -9,6 +9,7 @@ import { scoreBotLikelihood, type WebActivity } from '../analysis/web-activity.t
 import type { PanelData, Subscription } from './../sources/panel-data.ts';
 import type { Passwd } from '../sources/passwd.ts';
 import type { PhpMailLogSummary } from '../sources/php-maillog.ts';
+import { localPath } from '../sources/vhost-paths.ts';
 
 export type Gathered = {
   now: number;
@@ -30,13 +31,7 @@ export type SubscriptionPlaces = {
   mailboxes: string[];                     // lower case addresses
 };
 
-const PLESK_VHOSTS = '/var/www/vhosts';
-
-/** psa paths name the server's vhosts root; a config may read the same tree elsewhere. */
-export function localPath(path: string, vhostsRoot: string): string {
-  if (vhostsRoot === PLESK_VHOSTS || path.startsWith(vhostsRoot + sep)) return path;
-  return path === PLESK_VHOSTS || path.startsWith(PLESK_VHOSTS + '/') ? vhostsRoot + path.slice(PLESK_VHOSTS.length) : path;
-}
+export { localPath } from '../sources/vhost-paths.ts';
 
 export function placesOf(g: Gathered, vhostsRoot: string): SubscriptionPlaces[] {
   return g.panel.subscriptions.map((sub) => {

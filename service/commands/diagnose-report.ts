@@ -24,6 +24,7 @@ export function formatDiagnosis(doc: Diagnosis, zone: string): string {
       for (const e of src.evidence.slice(0, 6)) out.push(`       · ${e.signal}: ${e.detail}`);
     }
     if (s.leak) out.push(`   slow leak: ~${num(s.leak.perHour)}/hour since ${s.leak.since} from ${s.leak.source}`);
+    for (const v of s.verification) out.push(`   after ${v.action} of ${v.target} at ${v.at}: ${v.text.en}`);
     out.push('');
   });
   if (doc.warnings.length) {

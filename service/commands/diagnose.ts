@@ -9,6 +9,9 @@ import { createError, EXIT, SendtraceError, describeError } from '../errors.ts';
 import { readAccessLogs } from '../sources/access-log-reader.ts';
 import { scanMaillog } from '../sources/maillog-scan.ts';
 import { readPanel } from '../sources/panel-db.ts';
+import { inferPanel } from '../sources/inferred-panel.ts';
+import { readAuditLog, type AuditRecord } from '../actions/audit-log.ts';
+import { seriesFromMailFlow, verifyActions } from '../analysis/verify.ts';
 import { readPasswd } from '../sources/passwd.ts';
 import { readPhpMailLogs, type PhpMailLogSummary } from '../sources/php-maillog.ts';
 import { scanPhpFiles } from '../sources/php-files.ts';
@@ -63,13 +66,16 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   const web = await readWeb(config.accessLogs, now, window, warnings);
   if (web?.records) readable++;
 
-  if (!panelRead) {
+  let panel = panelRead?.panel ?? null;
+  if (!panel) {
     if (!readable) throw createError('SENDTRACE_ERR_NOTHING_READABLE', warnings.join('; '));
-    const doc: Diagnosis = { now: formatIso(now, zone), warnings, subscriptions: [] };
-    return { doc, exit: EXIT.partial, notes: [...notes, ...warnings] };
+    // Partial results: the logs still say who sent what; find the homes on disk.
+    const inferred = await inferPanel(config.vhostsRoot, passwd);
+    warnings.push(...inferred.warnings);
+    panel = inferred.panel;
   }
 
-  const g: Gathered = { now, zone, window, panel: panelRead.panel, passwd, flow, phpMail, web };
+  const g: Gathered = { now, zone, window, panel, passwd, flow, phpMail, web };
   const evidence = new Map<number, SubscriptionEvidence>();
   for (const p of placesOf(g, config.vhostsRoot)) {
     if (only && p.sub.name !== only) continue;
@@ -96,9 +102,35 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
     evidence.set(p.sub.id, evidenceFor(g, p, files.map((f) => ({ ...f, sha256: f.sha256 ?? null })), posts, config.vhostsRoot));
   }
   const oldest = flow?.firstTs ?? null;
-  const doc = DiagnosisSchema.parse(diagnose({ now, zone, warnings, panel: panelRead.panel, evidence, oldestData: oldest, ...(only ? { only } : {}) }));
+  const verified = verifyFromAudit(config, now, flow, window, warnings);
+  const doc = DiagnosisSchema.parse(verified(diagnose({ now, zone, warnings, panel, evidence, oldestData: oldest, ...(only ? { only } : {}) })));
   if (only && doc.subscriptions.length === 0) throw createError('SENDTRACE_ERR_NOT_FOUND', 'Subscription', only);
   return { doc, exit: warnings.length ? EXIT.partial : EXIT.ok, notes: [...notes, ...warnings] };
+}
+
+/** Attaches to each subscription what its sources did since each action in the audit log. */
+function verifyFromAudit(config: Config, now: number, flow: MailFlow | null, window: { from: number; to: number }, warnings: string[]): (d: Diagnosis) => Diagnosis {
+  let records: AuditRecord[] = [];
+  try {
+    const read = readAuditLog(config.stateDir);
+    records = read.records.filter((r) => r.at <= now);
+    warnings.push(...read.warnings);
+  } catch (err) {
+    if (!(err instanceof SendtraceError)) throw err;
+    warnings.push(err.message);
+  }
+  if (!records.length) return (d) => d;
+  const series = flow ? seriesFromMailFlow(flow, window) : new Map();
+  const zone = config.timezone;
+  return (d) => {
+    for (const s of d.subscriptions) {
+      const actions = records.filter((r) => r.subscription === s.name)
+        .map((r) => ({ at: r.at, action: r.action, target: r.target, watch: r.watch, dryRun: r.dryRun, result: r.result }));
+      s.verification = verifyActions({ now, zone, actions, series, dataUntil: flow?.lastTs ?? null })
+        .map((v) => ({ ...v, at: formatIso(v.at, zone), since: formatIso(v.since, zone) }));
+    }
+    return d;
+  };
 }
 
 async function readFlow(patterns: string[], zone: string, now: number, window: { from: number; to: number }, warnings: string[], notes: string[]): Promise<MailFlow | null> {

@@ -38,15 +38,22 @@ const UNSUPPORTED: Array<[string, number[]]> = [['bzip2', [0x42, 0x5a, 0x68]], [
 
 const startsWith = (b: Buffer, len: number, magic: number[]) => len >= magic.length && magic.every((m, i) => b[i] === m);
 
-/** Text logs have few control bytes; a file that is mostly control bytes is not a log (an image, a database, a core dump). */
+/**
+ * Text logs have few control bytes and almost no NULs; a file that is mostly
+ * control bytes (an image, a database, a core dump) or whose start is dotted
+ * with NULs (compressed or encrypted data, as `grep` judges it) is not a log.
+ */
 function looksBinary(b: Buffer, len: number): boolean {
   const n = Math.min(len, 4096);
   let odd = 0;
+  let nul = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
+    if (c === 0) nul++;
     if (c < 9 || (c > 13 && c < 32 && c !== 27)) odd++;
   }
-  return n > 0 && odd / n > 0.3;
+  // A stray NUL in a short file is damage inside a log, not a binary file.
+  return n > 0 && (odd / n > 0.3 || (n >= 512 && nul / n > 0.01));
 }
 
 class FileSkipped extends Error {}

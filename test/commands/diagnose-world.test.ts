@@ -13,6 +13,7 @@ import { makePleskSim, type PleskSim } from '../helpers/plesk-sim.ts';
 import { startMariadb } from '../helpers/mariadb.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 import type { Diagnosis } from '../../service/analysis/diagnosis.ts';
+import { openAuditLog } from '../../service/actions/audit-log.ts';
 
 const run = promisify(execFile);
 const cli = resolve(repoRoot, 'dist/sendtrace.mjs');
@@ -136,6 +137,28 @@ describe('diagnose on the fixture world (sql.js backend)', () => {
         assert.equal(src?.messages, n, `${want.name} ${key}`);
       }
     }
+  });
+
+  it('reports after each audited action what its source did since', async () => {
+    const stateDir = join(ctx.dir, 'state');
+    const log = openAuditLog(stateDir, 'Asia/Tokyo');
+    const now = Date.parse(ctx.world.now);
+    const entry = (subscription: string, target: string, watch: string[]) =>
+      ({ actor: 'test', action: 'quarantine' as const, target, subscription, dryRun: false, result: 'done' as const, reason: null, watch });
+    log.append(entry('sk-seikan.jp', '/x/mail.php', ['uid:10001']), now - 60 * 60_000);
+    log.append(entry('yamada-shoten.jp', '/x/send.php', ['uid:10005']), now - 60 * 60_000);
+    log.append(entry('tanaka-design.jp', '/x/.cache.php', ['uid:10004']), now + 60 * 60_000);
+    const { doc: d } = await diagnose(ctx.config, ctx.world.now);
+    const sk = d.subscriptions.find((s) => s.name === 'sk-seikan.jp')!;
+    assert.equal(sk.verification.length, 1);
+    assert.equal(sk.verification[0]!.status, 'still-sending');
+    assert.ok(sk.verification[0]!.lastWindow.messages > 0);
+    assert.match(sk.verification[0]!.text.en, /^still sending: \d+ in the last \d+ minutes/);
+    const ya = d.subscriptions.find((s) => s.name === 'yamada-shoten.jp')!;
+    assert.equal(ya.verification[0]!.status, 'stopped');
+    // Hourly data for that UID: the first hour counted in full after 20:30.
+    assert.equal(ya.verification[0]!.text.en, '0 messages since 21:00');
+    assert.deepEqual(d.subscriptions.find((s) => s.name === 'tanaka-design.jp')!.verification, [], 'an action after --now is not seen');
   });
 
   it('narrows to one subscription with --subscription, and refuses an unknown one', async () => {

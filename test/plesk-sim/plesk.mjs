@@ -12,14 +12,18 @@
 //   PLESK_SIM_CACHE_DIR=/path/dir                  optional: keep the built sql.js database there (keyed
 //                                                  by content) so later calls skip rebuilding it
 //   PLESK_SIM_RECORD=/path/calls.jsonl             optional: every call appends its argv as a JSON line
-//                                                  (tests assert which commands the product ran)
+//                                                  (tests assert which commands the product ran); a
+//                                                  `plesk bin` call appends {"argv": […], "env": {…}} with
+//                                                  PSA_PASSWORD recorded only as its sha256
 //
 // Implemented:
 //   plesk db [-N|--skip-column-names] [-B|--batch] [-e SQL|--execute=SQL|SQL]   (also -Ne, -NBe …;
 //       without a query the SQL is read from stdin). reference/plesk.md §4.3: `plesk db` is the
 //       mysql client on psa with its flags passed through [I]; output, stderr and exit code are
 //       the client's.
-//   plesk bin …   not yet: exits 1 with "not implemented in the simulator".
+//   plesk bin mail|domain|client|customer|reseller|user -u NAME -passwd ''   password resets with
+//       PSA_PASSWORD, on the MariaDB binding only (plesk-bin.mjs); other utilities, and the sql.js
+//       binding (read-only), exit 1 with "not implemented in the simulator".
 import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -100,7 +104,10 @@ async function runSqlite(dataPath, opts) {
 }
 
 async function main(argv) {
-  if (process.env.PLESK_SIM_RECORD) appendFileSync(process.env.PLESK_SIM_RECORD, `${JSON.stringify(argv)}\n`);
+  if (process.env.PLESK_SIM_RECORD) {
+    const record = argv[0] === 'bin' ? { argv, env: (await import('./plesk-bin.mjs')).recordedEnv(process.env) } : argv;
+    appendFileSync(process.env.PLESK_SIM_RECORD, `${JSON.stringify(record)}\n`);
+  }
   const [command, ...rest] = argv;
   if (command === 'db') {
     const opts = parseDbArgs(rest);
@@ -111,8 +118,8 @@ async function main(argv) {
     if (data) return runSqlite(data, opts);
     fail('plesk (simulator): no database bound: set PLESK_SIM_MARIADB_SOCKET or PLESK_SIM_SQL_DATA (see test/helpers/plesk-sim.ts)');
   }
-  if (command === 'bin') fail(`plesk bin ${rest[0] ?? ''}: not implemented in the simulator (test/plesk-sim/plesk.mjs)`.replace(' :', ':'));
-  if (command === undefined) fail('Usage: plesk <command> [<args>]\nCommands implemented by the simulator: db, bin (not yet)');
+  if (command === 'bin') return (await import('./plesk-bin.mjs')).runBin(rest, process.env, fail);
+  if (command === undefined) fail('Usage: plesk <command> [<args>]\nCommands implemented by the simulator: db, bin (password changes)');
   fail(`plesk: unknown command '${command}'. Run 'plesk help' to see the list of available commands.`);
 }
 
