@@ -11,11 +11,14 @@ import { QUARANTINE_LIST_USAGE, runQuarantineList } from './commands/quarantine-
 import { RESET_PASSWORDS_USAGE, runResetPasswords } from './commands/reset-passwords.ts';
 import { PURGE_QUEUE_USAGE, runPurgeQueue } from './commands/purge-queue.ts';
 import { AUDIT_USAGE, runAudit } from './commands/audit.ts';
+import { FLEET_SUBCOMMANDS, FLEET_USAGE, runFleet } from './commands/fleet.ts';
 
 type CommandSpec = {
   run: (ctx: CommandContext) => Promise<CommandResult>;
   flags: Record<string, 'value' | 'repeat' | 'bool'>;
   usage: string;
+  /** A command with subcommands takes exactly one of them as its positional argument. */
+  subcommands?: readonly string[];
 };
 
 const common = { config: 'value', json: 'bool', help: 'bool' } as const;
@@ -40,6 +43,12 @@ const commands: Record<string, CommandSpec> = {
     usage: PURGE_QUEUE_USAGE,
   },
   audit: { run: runAudit, flags: { ...common, since: 'value' }, usage: AUDIT_USAGE },
+  fleet: {
+    run: (ctx) => runFleet(ctx),
+    flags: { ...common, inventory: 'value', package: 'value', concurrency: 'value', limit: 'value', 'known-hosts': 'value', 'accept-new': 'bool', timeout: 'value' },
+    subcommands: FLEET_SUBCOMMANDS,
+    usage: FLEET_USAGE.join('\n  sendtrace '),
+  },
   senders: {
     run: runSenders,
     flags: { ...common, maillog: 'repeat', since: 'value', until: 'value' },
@@ -81,7 +90,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
     list.push(value);
     flags.set(name, list);
   }
-  if (positional.length) throw createError('SENDTRACE_ERR_USAGE', `unexpected argument '${positional[0]}'\nusage: sendtrace ${spec.usage}`);
+  if (spec.subcommands) {
+    if (positional.length !== 1 || !spec.subcommands.includes(positional[0]!)) {
+      throw createError('SENDTRACE_ERR_USAGE', `${command} needs one of: ${spec.subcommands.join(', ')}\nusage: sendtrace ${spec.usage}`);
+    }
+  } else if (positional.length) {
+    throw createError('SENDTRACE_ERR_USAGE', `unexpected argument '${positional[0]}'\nusage: sendtrace ${spec.usage}`);
+  }
   return { command, flags, positional };
 }
 

@@ -21,6 +21,7 @@
 //       without a query the SQL is read from stdin). reference/plesk.md §4.3: `plesk db` is the
 //       mysql client on psa with its flags passed through [I]; output, stderr and exit code are
 //       the client's.
+//   plesk bin extension --list|--install|--upgrade   plesk-bin-extension.mjs (state in PLESK_SIM_STATE_DIR)
 //   plesk bin mail|domain|client|customer|reseller|user -u NAME -passwd ''   password resets with
 //       PSA_PASSWORD, on the MariaDB binding only (plesk-bin.mjs); other utilities, and the sql.js
 //       binding (read-only), exit 1 with "not implemented in the simulator".
@@ -118,6 +119,7 @@ async function main(argv) {
     if (data) return runSqlite(data, opts);
     fail('plesk (simulator): no database bound: set PLESK_SIM_MARIADB_SOCKET or PLESK_SIM_SQL_DATA (see test/helpers/plesk-sim.ts)');
   }
+  if (command === 'bin' && rest[0] === 'extension') return (await import('./plesk-bin-extension.mjs')).runExtension(rest.slice(1), process.env, fail);
   if (command === 'bin') return (await import('./plesk-bin.mjs')).runBin(rest, process.env, fail);
   if (command === undefined) fail('Usage: plesk <command> [<args>]\nCommands implemented by the simulator: db, bin (password changes)');
   fail(`plesk: unknown command '${command}'. Run 'plesk help' to see the list of available commands.`);

@@ -1,0 +1,44 @@
+// The few file operations fleet needs over SFTP, bounded: a remote file is
+// read only up to a limit (a hostile host could serve an endless one), and an
+// upload never follows or overwrites an existing path (O_CREAT|O_EXCL).
+import type { SFTPWrapper } from 'ssh2';
+import { HostFailure } from './host-failure.ts';
+import { printable } from './printable.ts';
+
+export type RemoteFiles = {
+  writeExclusive(path: string, data: Buffer, mode: number): Promise<void>;
+  /** The file's first `max` bytes and whether there was more; null when it does not exist. */
+  readHead(path: string, max: number): Promise<{ data: Buffer; truncated: boolean } | null>;
+  remove(path: string): Promise<void>;
+};
+
+const NO_SUCH_FILE = 2; // SSH_FX_NO_SUCH_FILE
+
+type SftpError = Error & { code?: number };
+const fail = (what: string, path: string, err: SftpError) => new HostFailure('remote-error', `SFTP ${what} ${printable(path)}: ${printable(err.message)}`);
+
+export function openSftp(sftp: SFTPWrapper): RemoteFiles {
+  return {
+    writeExclusive: (path, data, mode) => new Promise((resolve, reject) => {
+      sftp.writeFile(path, data, { flag: 'wx', mode }, (err?: SftpError | null) => (err ? reject(fail('upload to', path, err)) : resolve()));
+    }),
+    readHead: (path, max) => new Promise((resolve, reject) => {
+      sftp.open(path, 'r', (err: SftpError | undefined, handle: Buffer) => {
+        if (err) return err.code === NO_SUCH_FILE ? resolve(null) : reject(fail('open', path, err));
+        const buf = Buffer.alloc(max + 1);
+        const readFrom = (offset: number) => {
+          sftp.read(handle, buf, offset, buf.length - offset, offset, (rerr: SftpError | undefined, n: number) => {
+            if (rerr) return sftp.close(handle, () => reject(fail('read', path, rerr)));
+            if (n > 0 && offset + n < buf.length) return readFrom(offset + n);
+            const total = offset + n;
+            sftp.close(handle, () => resolve({ data: buf.subarray(0, Math.min(total, max)), truncated: total > max }));
+          });
+        };
+        readFrom(0);
+      });
+    }),
+    remove: (path) => new Promise((resolve, reject) => {
+      sftp.unlink(path, (err?: SftpError | null) => (err && err.code !== NO_SUCH_FILE ? reject(fail('remove', path, err)) : resolve()));
+    }),
+  };
+}

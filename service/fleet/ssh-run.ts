@@ -1,0 +1,182 @@
+// One SSH connection per host (ssh2), used for a few commands and SFTP
+// transfers. Results are { code, signal, stdout, stderr }, like runCommand;
+// commands are argv arrays, quoted by quote.ts alone. The host key is always
+// checked (known-hosts.ts); every failure becomes a HostFailure with its kind.
+// ssh2 is CommonJS: Node's ESM loader does not see its named exports.
+import ssh2, { type Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { FleetHost } from './fleet-host.ts';
+import { HostFailure } from './host-failure.ts';
+import { checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, rememberHostKey, type KnownHosts } from './known-hosts.ts';
+import { printable } from './printable.ts';
+import { quoteArgv } from './quote.ts';
+import { planAuth, type KeyCache } from './ssh-auth.ts';
+import { openSftp, type RemoteFiles } from './sftp-files.ts';
+
+export type RemoteResult = { code: number | null; signal: string | null; stdout: string; stderr: string };
+export type SshOptions = {
+  knownHosts: KnownHosts;
+  acceptNew: boolean;
+  connectTimeoutMs: number;
+  env: Record<string, string | undefined>;
+  keys: KeyCache;
+};
+export type SshSession = {
+  /** `label` names the command in failures (default: argv[0]). */
+  run(argv: readonly string[], o: { timeoutMs: number; maxOutputBytes?: number; label?: string }): Promise<RemoteResult>;
+  files(): Promise<RemoteFiles>;
+  notes: string[];
+  close(): void;
+};
+
+const RSA = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+/** Host key types ssh2 can verify (ssh-dss is refused as too weak; security-key and certificate types are unknown to it). */
+const SUPPORTED = new Set(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa']);
+const hostKeyAlgorithms = (types: string[]) => types.flatMap((t) => (t === 'ssh-rsa' ? RSA : [t]));
+
+export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSession> {
+  const auth = await planAuth(host.user, host.keyFile, o.env, o.keys);
+  const where = knownHostsName(host.address, host.port);
+  const onRecord = knownKeyTypes(o.knownHosts, host.address, host.port);
+  const known = onRecord.filter((t) => SUPPORTED.has(t));
+  if (onRecord.length && !known.length) throw new HostFailure('host-key', `${where} is on record only with key types sendtrace cannot check (${onRecord.join(', ')}); add its ed25519, ECDSA or RSA key`);
+  const notes: string[] = [];
+  let keyProblem: HostFailure | null = null;
+  let pendingWrite: Promise<void> | null = null;
+  const conn = new ssh2.Client();
+
+  const verify = (blob: Buffer): boolean => {
+    const v = checkHostKey(o.knownHosts, host.address, host.port, blob);
+    const offered = `${keyTypeOf(blob)} ${fingerprint(blob)}`;
+    if (v.status === 'known') return true;
+    if (v.status === 'unknown' && o.acceptNew) {
+      pendingWrite = rememberHostKey(o.knownHosts, host.address, host.port, blob);
+      notes.push(`accepted new host key ${offered} for ${where} and saved it to ${o.knownHosts.path}`);
+      return true;
+    }
+    keyProblem = new HostFailure('host-key', v.status === 'unknown'
+      ? `${where} is not in ${o.knownHosts.path} (offered ${offered}); check the fingerprint and rerun with --accept-new`
+      : v.status === 'revoked' ? `${where} offered a revoked key ${offered}`
+        : `HOST KEY CHANGED for ${where}: offered ${offered}, on record ${v.expected.join('; ')}. Refused: if the change is expected, remove the old entry from ${o.knownHosts.path}`);
+    return false;
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    let ready = false;
+    conn.once('ready', () => {
+      ready = true;
+      resolve();
+    });
+    conn.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (ready) return; // a later error ends the command that is running; see run()
+      reject(keyProblem ?? classify(err, host, where, known, auth.described, o.connectTimeoutMs));
+    });
+    conn.once('close', () => {
+      if (!ready) reject(keyProblem ?? new HostFailure('unreachable', `${where} closed the connection during the SSH handshake`));
+    });
+    try {
+      conn.connect({
+        host: host.address,
+        port: host.port,
+        username: host.user,
+        readyTimeout: o.connectTimeoutMs,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 4,
+        hostVerifier: verify,
+        authHandler: auth.methods,
+        // Only the key types on record: a host that now offers another type is a changed host, not a new one.
+        ...(known.length ? { algorithms: { serverHostKey: hostKeyAlgorithms(known) as never } } : {}),
+      });
+    } catch (err) {
+      // ssh2 validates its config synchronously; a host it cannot even try is reported, not fatal.
+      reject(new HostFailure('unreachable', `${where}: cannot start SSH: ${printable((err as Error).message)}`));
+    }
+  }).catch((err: unknown) => {
+    conn.end();
+    throw err;
+  });
+  if (pendingWrite) await pendingWrite;
+
+  let sftp: Promise<RemoteFiles> | null = null;
+  return {
+    notes,
+    run: (argv, opts) => execOn(conn, quoteArgv(argv), opts.label ?? argv[0]!, opts.timeoutMs, opts.maxOutputBytes ?? 64 << 20),
+    files: () => (sftp ??= new Promise<SFTPWrapper>((res, rej) => conn.sftp((err, s) => (err ? rej(new HostFailure('remote-error', `SFTP is not available: ${printable(err.message)}`)) : res(s)))).then(openSftp)),
+    close: () => conn.end(),
+  };
+}
+
+function classify(err: Error & { level?: string; code?: string }, host: FleetHost, where: string, known: string[], tried: string, timeoutMs: number): HostFailure {
+  const msg = printable(err.message);
+  switch (err.level) {
+    case 'client-timeout':
+      return new HostFailure('timeout', `${where}: no SSH session within ${timeoutMs / 1000} s`);
+    case 'client-authentication':
+      return new HostFailure('auth', `${host.user}@${where} refused every identity offered (${tried})`);
+    case 'client-dns':
+      return new HostFailure('unreachable', `cannot resolve ${host.address}: ${err.code ?? msg}`);
+    case 'client-socket':
+      return new HostFailure(err.code === 'ETIMEDOUT' ? 'timeout' : 'unreachable', `${where}: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.code ?? msg}`);
+    default:
+      if (known.length && /host key/i.test(msg)) {
+        return new HostFailure('host-key', `${where} offers none of the key types on record (${known.join(', ')}): its keys changed? (${msg})`);
+      }
+      return new HostFailure('unreachable', `${where}: SSH failed: ${msg}`);
+  }
+}
+
+function execOn(conn: Client, command: string, name: string, timeoutMs: number, max: number): Promise<RemoteResult> {
+  return new Promise((resolve, reject) => {
+    conn.exec(command, (err: Error | undefined, stream: ClientChannel) => {
+      if (err) return reject(new HostFailure('remote-error', `cannot start ${printable(name)}: ${printable(err.message)}`));
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      let code: number | null = null;
+      let signal: string | null = null;
+      let failure: HostFailure | null = null;
+      let settled = false;
+      let grace: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(grace);
+        conn.off('close', lost);
+        fn();
+      };
+      const stop = (f: HostFailure) => {
+        failure ??= f;
+        if (grace) return;
+        // EOF on the command's stdin stops it (remote-cli.ts); close the channel too.
+        stream.end();
+        stream.close();
+        // A command that ignores all that must not hold the run: the caller ends the connection.
+        grace = setTimeout(() => finish(() => reject(failure!)), 2000);
+      };
+      const timer = setTimeout(() => stop(new HostFailure('timeout', `${printable(name)} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+      stream.on('data', (b: Buffer) => {
+        outBytes += b.length;
+        if (outBytes > max) stop(new HostFailure('garbled', `${printable(name)} wrote more than ${max} bytes`));
+        else out.push(b);
+      });
+      stream.stderr.on('data', (b: Buffer) => {
+        if (errBytes < 64 * 1024) errOut.push(b);
+        errBytes += b.length;
+      });
+      stream.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        signal = s ?? null;
+      });
+      const lost = () => {
+        failure ??= new HostFailure('unreachable', 'the connection closed while a command was running');
+        finish(() => reject(failure!));
+      };
+      conn.once('close', lost);
+      stream.on('close', () => finish(() => (failure
+        ? reject(failure)
+        : resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') }))));
+      // stdin stays open until the end: its EOF is the remote command's stop signal.
+    });
+  });
+}
