@@ -8,6 +8,9 @@
  * full, a new key replaces the least frequent one and inherits its count, so a
  * frequent key is never lost and a spammer's endless random values cannot grow it.
  */
+// `add(key, n)` counts as n adds in a row, in both: callers may hold back a
+// run of repeats and add it at once (sender-acc.ts).
+
 /** A cheap fingerprint of a string (length and three characters): unequal fingerprints, unequal strings. */
 function fingerprint(key: string): number {
   const n = key.length;
@@ -106,5 +109,28 @@ export class BucketCounts {
   /** bucket start (epoch ms) → count, in time order. */
   toMap(): Map<number, number> {
     return new Map(this.buckets.map((b, i) => [b * this.unit, this.counts[i]!]));
+  }
+
+  /** [bucket, count, bucket − previous bucket, count, …]: compact for storing (mail-flow-codec.ts). */
+  toDeltas(): number[] {
+    const out: number[] = [];
+    let prev = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      out.push(this.buckets[i]! - prev, this.counts[i]!);
+      prev = this.buckets[i]!;
+    }
+    return out;
+  }
+
+  /** The counts toDeltas() stored. */
+  static fromDeltas(unit: number, deltas: number[]): BucketCounts {
+    const c = new BucketCounts(unit);
+    let b = 0;
+    for (let i = 0; i + 1 < deltas.length; i += 2) {
+      b += deltas[i]!;
+      c.buckets.push(b);
+      c.counts.push(deltas[i + 1]!);
+    }
+    return c;
   }
 }

@@ -3,7 +3,10 @@
 // message is tallied and dropped soon after `removed`, at most `maxOpen`
 // messages are open at once (the oldest are tallied early and counted in
 // `evicted`), and every per-sender map is capped.
-import type { MaillogEvent } from '../sources/maillog-event.ts';
+import type { MaillogEventFields } from '../sources/maillog-event.ts';
+import { NO_QUEUE, type QueueKey } from '../sources/queue-key.ts';
+import { TextCache } from '../sources/text-cache.ts';
+import { isText, LIMIT_OUT, REJECT, SCRIPT_HEADER, sameText } from './event-text.ts';
 import { MINUTE } from '../time.ts';
 import { LimitRejectCounter } from './limit-reject-counter.ts';
 import type { MailFlow, MailFlowOptions } from './mail-flow.ts';
@@ -12,7 +15,7 @@ import { createTally, sendersOf, tallyMessage } from './mail-flow-tally.ts';
 import { RecentHandoffs } from './recent-handoffs.ts';
 
 export type LineCounts = { lines: number; unparsed: number; unparsedExamples: string[] };
-export type MailFlowAccumulator = { add(event: MaillogEvent): void; finish(counts?: LineCounts): MailFlow };
+export type MailFlowAccumulator = { add(event: MaillogEventFields): void; finish(counts?: LineCounts): MailFlow };
 
 export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulator {
   const maxOpen = options.maxOpen ?? 200_000;
@@ -20,14 +23,15 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
   // A message is tallied as soon as it is removed: a content filter's reply
   // (`queued as` its copy) is logged the moment the copy is queued, long before
   // the copy can be delivered and removed, so no removed message is needed later.
-  const open = new Map<string, FlowMessage>();
+  const open = new Map<QueueKey, FlowMessage>();
+  const text = new TextCache();
   const handoffs = new RecentHandoffs(64, 10 * MINUTE, (m) => {
     if (m.closed && m.pendingHandoffs === 0) finalize(m);
   });
   const tally = createTally();
   const limits = new LimitRejectCounter();
-  let firstTs: number | null = null;
-  let lastTs: number | null = null;
+  // An object's number fields are updated in place; a closure's `let` would box a new number per event.
+  const span = { first: Infinity, last: -Infinity };
   let reinjections = 0;
   let evicted = 0;
   let done = false;
@@ -45,9 +49,9 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
     return true;
   }
 
-  function create(qid: string, ts: number): FlowMessage {
-    const m = createFlowMessage(qid, ts);
-    open.set(qid, m);
+  function create(qkey: QueueKey, ts: number): FlowMessage {
+    const m = createFlowMessage(qkey, ts);
+    open.set(qkey, m);
     if (open.size > maxOpen) evictOldest();
     return m;
   }
@@ -57,21 +61,21 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
     let n = Math.max(1, Math.floor(maxOpen / 10));
     for (const m of open.values()) {
       if (n-- === 0) break;
-      open.delete(m.qid);
+      open.delete(m.qkey);
       evicted++;
       finalize(m);
     }
   }
 
   function close(m: FlowMessage): void {
-    open.delete(m.qid);
+    open.delete(m.qkey);
     m.closed = true;
     if (m.pendingHandoffs === 0) finalize(m);
   }
 
   /** A message first seen without an origin line may be the copy behind an earlier unknown `queued as`. */
   function adoptCopy(m: FlowMessage): void {
-    const h = handoffs.take(m.qid, m.firstTs);
+    const h = handoffs.take(m.qkey, m.firstTs);
     if (!h) return;
     // Those lines were counted as deliveries; they were handoffs to a content filter.
     if (link(m, h.parent) && !h.parent.finalized) {
@@ -81,66 +85,68 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
     handoffs.forget(h.parent);
   }
 
-  function touch(e: MaillogEvent): FlowMessage {
-    const known = open.get(e.qid);
+  function touch(e: MaillogEventFields): FlowMessage {
+    const known = open.get(e.qkey);
     if (known) return known;
-    const m = create(e.qid, e.ts);
+    const m = create(e.qkey, e.ts);
     adoptCopy(m);
     return m;
   }
 
   /** A pickup or smtpd client line: the start of a message life. */
-  function origin(e: MaillogEvent): FlowMessage {
-    let m = open.get(e.qid);
+  function origin(e: MaillogEventFields): FlowMessage {
+    let m = open.get(e.qkey);
     // A second origin line for an open ID: its `removed` line is missing; a new life begins.
     if (m && m.kind !== null) {
       close(m);
       m = undefined;
     }
-    m ??= create(e.qid, e.ts);
+    m ??= create(e.qkey, e.ts);
     m.originTs = e.ts;
     return m;
   }
 
-  function delivered(m: FlowMessage, e: MaillogEvent): void {
+  function delivered(m: FlowMessage, e: MaillogEventFields): void {
     if (e.status === 'deferred') m.deferred++;
     else if (e.status === 'bounced' || e.status === 'expired') {
       m.bounced++;
       m.finals++;
     } else if (e.status === 'sent') {
-      const q = e.queuedAs;
-      const copy = q ? open.get(q) : undefined;
+      const q = e.queuedAsKey;
+      const copy = q !== NO_QUEUE ? open.get(q) : undefined;
       // Handed to a content filter that queued it again as `q`: not a delivery.
       // (An unknown `q` is another server's ID: a real delivery.)
       if (copy && (copy.parent === m || link(copy, m))) return;
       m.sent++;
       m.finals++;
-      if (q && !copy) handoffs.remember(q, m, e.ts);
+      if (q !== NO_QUEUE && !copy) handoffs.remember(q, m, e.ts);
     }
   }
 
-  function add(e: MaillogEvent): void {
+  function add(e: MaillogEventFields): void {
     if (done) throw new Error('mail flow already finished');
     if (until !== undefined && e.ts > until) return;
     const inWindow = since === undefined || e.ts >= since;
     if (inWindow) {
-      if (firstTs === null || e.ts < firstTs) firstTs = e.ts;
-      if (lastTs === null || e.ts > lastTs) lastTs = e.ts;
+      if (e.ts < span.first) span.first = e.ts;
+      if (e.ts > span.last) span.last = e.ts;
     }
     switch (e.kind) {
       case 'pickup': {
         const m = origin(e);
         m.kind = 'uid';
         m.uid = e.uid;
-        m.from ??= e.from;
+        m.from ??= text.utf8(e.buf, e.fromS, e.fromE);
         return;
       }
       case 'client': {
         const m = origin(e);
-        m.kind = e.sasl ? 'sasl' : 'client';
-        m.id = e.sasl || e.clientIp;
-        m.clientIp = e.clientIp;
-        const orig = e.origQid ? open.get(e.origQid) : undefined;
+        const ip = text.latin1(e.buf, e.ipS, e.ipE);
+        const sasl = e.saslE > e.saslS;
+        m.kind = sasl ? 'sasl' : 'client';
+        m.id = sasl ? text.utf8(e.buf, e.saslS, e.saslE) : ip;
+        m.clientIp = ip;
+        const orig = e.origKey !== NO_QUEUE ? open.get(e.origKey) : undefined;
         if (orig) link(m, orig);
         return;
       }
@@ -149,7 +155,8 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
         if (!m.queued) {
           m.queued = true;
           m.nrcpt = e.nrcpt;
-          m.from = e.from;
+          // Usually the pickup's address again: kept without decoding it twice.
+          if (m.from === null || !sameText(m.from, e.buf, e.fromS, e.fromE)) m.from = text.utf8(e.buf, e.fromS, e.fromE);
         }
         return;
       }
@@ -160,13 +167,13 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
         delivered(touch(e), e);
         return;
       case 'removed': {
-        const m = open.get(e.qid);
+        const m = open.get(e.qkey);
         if (m) close(m);
         return;
       }
       case 'reject': {
-        if (e.limit && inWindow) limits.rejectLine(e.ts, e.from);
-        if (e.qid === '') return;       // NOQUEUE: refused before a message existed; nobody to charge
+        if (e.limit && inWindow) limits.rejectLine(e.ts, text.utf8(e.buf, e.fromS, e.fromE));
+        if (e.qkey === NO_QUEUE) return;       // NOQUEUE: refused before a message existed; nobody to charge
         const m = touch(e);
         if (e.commandLevel) m.commandRejects++;
         else m.rejected = true;
@@ -174,10 +181,12 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
         return;
       }
       case 'header':
-        if (e.name.toLowerCase() === 'x-php-originating-script') touch(e).script = e.value;
+        if (isText(e.buf, e.nameS, e.nameE, SCRIPT_HEADER, true)) {
+          touch(e).script = text.utf8(e.buf, e.valueS, e.valueE).slice(0, 300);
+        }
         return;
       case 'handler':
-        if (e.value === 'REJECT' && e.name === 'limit-out' && inWindow) limits.handlerLine(e.ts);
+        if (inWindow && isText(e.buf, e.valueS, e.valueE, REJECT, false) && isText(e.buf, e.nameS, e.nameE, LIMIT_OUT, false)) limits.handlerLine(e.ts);
         return;
     }
   }
@@ -190,7 +199,7 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
     const { messages, minuteByUid, totals, unattributed, droppedSenders } = tally;
     return {
       ...counts, messages, senders: sendersOf(tally), minuteByUid, totals, unattributed, droppedSenders,
-      firstTs, lastTs, limitRejects: limits.result(), reinjections, evicted,
+      firstTs: span.first === Infinity ? null : span.first, lastTs: span.last === -Infinity ? null : span.last, limitRejects: limits.result(), reinjections, evicted,
     };
   }
 

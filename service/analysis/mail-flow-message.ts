@@ -1,10 +1,11 @@
 // One message's life in the mail log (a queue ID from its first line to
 // `removed`), and how a finished message is tallied into its sender.
 // Pure: the accumulator (mail-flow.ts) decides when a message is finished.
+import type { QueueKey } from '../sources/queue-key.ts';
 import type { SenderKind } from './mail-flow.ts';
 
 export type FlowMessage = {
-  qid: string;
+  qkey: QueueKey;                 // the queue ID (sources/queue-key.ts)
   firstTs: number;                // first line of this life
   originTs: number;               // pickup / smtpd client line; -1 when not seen
   kind: SenderKind | null;        // null: origin unknown (started before the log, a bounce notice, …)
@@ -30,9 +31,9 @@ export type FlowMessage = {
   finalized: boolean;
 };
 
-export function createFlowMessage(qid: string, ts: number): FlowMessage {
+export function createFlowMessage(qkey: QueueKey, ts: number): FlowMessage {
   return {
-    qid, firstTs: ts, originTs: -1, kind: null, id: '', uid: -1, clientIp: '', from: null, nrcpt: -1, queued: false,
+    qkey, firstTs: ts, originTs: -1, kind: null, id: '', uid: -1, clientIp: '', from: null, nrcpt: -1, queued: false,
     sent: 0, deferred: 0, bounced: 0, finals: 0, rejected: false, commandRejects: 0, limit: false, script: null,
     parent: null, rejectCounted: false, copyRecipients: false, closed: false, pendingHandoffs: 0, finalized: false,
   };

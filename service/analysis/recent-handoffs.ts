@@ -5,10 +5,11 @@
 // with a handoff in the ring is not tallied before the handoff leaves it (the
 // ring tells the accumulator through `onForget`), so a late copy can still
 // take back the `sent` that handoff was counted as.
+import type { QueueKey } from '../sources/queue-key.ts';
 import type { FlowMessage } from './mail-flow-message.ts';
 
 export class RecentHandoffs {
-  private readonly qids: string[];
+  private readonly qids: QueueKey[];
   private readonly from: Array<FlowMessage | null>;
   private readonly at: number[];
   private next = 0;
@@ -18,12 +19,12 @@ export class RecentHandoffs {
     private readonly windowMs: number,
     private readonly onForget: (m: FlowMessage) => void,
   ) {
-    this.qids = new Array<string>(size).fill('');
+    this.qids = new Array<QueueKey>(size).fill('');
     this.from = new Array<FlowMessage | null>(size).fill(null);
     this.at = new Array<number>(size).fill(0);
   }
 
-  remember(qid: string, from: FlowMessage, ts: number): void {
+  remember(qid: QueueKey, from: FlowMessage, ts: number): void {
     const old = this.from[this.next];
     this.qids[this.next] = qid;
     this.from[this.next] = from;
@@ -34,7 +35,7 @@ export class RecentHandoffs {
   }
 
   /** Who handed `qid` over shortly before `ts`, and on how many lines (one per recipient); those entries leave the ring. */
-  take(qid: string, ts: number): { parent: FlowMessage; lines: number } | null {
+  take(qid: QueueKey, ts: number): { parent: FlowMessage; lines: number } | null {
     let parent: FlowMessage | null = null;
     let lines = 0;
     for (let k = 1; k <= this.size; k++) {

@@ -10,6 +10,7 @@ import type { PanelData, Subscription } from './../sources/panel-data.ts';
 import type { Passwd } from '../sources/passwd.ts';
 import type { PhpMailLogSummary } from '../sources/php-maillog.ts';
 import { localPath } from '../sources/vhost-paths.ts';
+import { byAncestorDir, groupBy } from '../analysis/group.ts';
 
 export type Gathered = {
   now: number;
@@ -22,6 +23,31 @@ export type Gathered = {
   web: WebActivity | null;
 };
 
+/** Lookups built once per pass; every per-subscription step reads these instead of scanning lists. */
+export type GatheredIndex = {
+  domainsBySub: Map<number, PanelData['domains']>;
+  mailboxesBySub: Map<number, PanelData['mailboxes']>;
+  mailboxStats: Map<number, PanelData['stats']['mailbox']>;
+  mailboxPeaks: Set<number>;
+  webByVhost: Map<string, WebActivity['scripts'] extends Map<string, infer S> ? S[] : never>;
+  phpMailByDir: Map<string, LocalPhpScript[]>;
+};
+
+type LocalPhpScript = AttributionInput['phpMail'][number];
+
+export function indexGathered(g: Gathered, vhostsRoot: string): GatheredIndex {
+  const phpMail = [...(g.phpMail?.scripts.values() ?? [])]
+    .map((s) => ({ path: localPath(s.path, vhostsRoot), count: s.count, first: s.first, last: s.last, hourly: s.hourly }));
+  return {
+    domainsBySub: groupBy(g.panel.domains, (d) => d.subscriptionId),
+    mailboxesBySub: groupBy(g.panel.mailboxes, (m) => m.subscriptionId),
+    mailboxStats: groupBy(g.panel.stats.mailbox, (r) => r.objectId),
+    mailboxPeaks: new Set(g.panel.peaks.mailbox.map((r) => r.objectId)),
+    webByVhost: groupBy(g.web?.scripts.values() ?? [], (s) => s.vhost.toLowerCase().replace(/^www\./, '')),
+    phpMailByDir: byAncestorDir(phpMail, (s) => s.path),
+  };
+}
+
 export type SubscriptionPlaces = {
   sub: Subscription;
   uid: number | null;
@@ -33,9 +59,9 @@ export type SubscriptionPlaces = {
 
 export { localPath } from '../sources/vhost-paths.ts';
 
-export function placesOf(g: Gathered, vhostsRoot: string): SubscriptionPlaces[] {
+export function placesOf(g: Gathered, vhostsRoot: string, ix = indexGathered(g, vhostsRoot)): SubscriptionPlaces[] {
   return g.panel.subscriptions.map((sub) => {
-    const doms = g.panel.domains.filter((d) => d.subscriptionId === sub.id);
+    const doms = ix.domainsBySub.get(sub.id) ?? [];
     const docroots = new Map<string, string>();
     const mainRoot = sub.wwwRoot ? localPath(sub.wwwRoot, vhostsRoot) : null;
     if (mainRoot) docroots.set(sub.name.toLowerCase(), mainRoot);
@@ -50,7 +76,7 @@ export function placesOf(g: Gathered, vhostsRoot: string): SubscriptionPlaces[] 
       home: sub.sysUser ? localPath(sub.sysUser.home, vhostsRoot) : null,
       domains: [sub.name.toLowerCase(), ...doms.map((d) => d.name.toLowerCase())],
       docroots,
-      mailboxes: g.panel.mailboxes.filter((m) => m.subscriptionId === sub.id).map((m) => m.address.toLowerCase()),
+      mailboxes: (ix.mailboxesBySub.get(sub.id) ?? []).map((m) => m.address.toLowerCase()),
     };
   });
 }
@@ -70,10 +96,11 @@ export function fileCandidates(docroot: string, urlPath: string, kind: 'php' | '
   return kind === 'php' ? [target] : [resolve(target, 'index.php'), resolve(docroot, 'index.php')];
 }
 
-export function postsOf(g: Gathered, p: SubscriptionPlaces, exists: (path: string) => boolean): ScriptPosts[] {
+export function postsOf(g: Gathered, p: SubscriptionPlaces, exists: (path: string) => boolean, ix?: GatheredIndex): ScriptPosts[] {
   if (!g.web) return [];
   const out: ScriptPosts[] = [];
-  for (const s of g.web.scripts.values()) {
+  const candidates = ix ? [...p.docroots.keys()].flatMap((host) => ix.webByVhost.get(host) ?? []) : g.web.scripts.values();
+  for (const s of candidates) {
     const docroot = p.docroots.get(s.vhost.toLowerCase().replace(/^www\./, ''));
     if (!docroot || s.posts === 0) continue;
     const filePath = fileCandidates(docroot, s.path, s.kind).find(exists) ?? null;
@@ -86,10 +113,10 @@ export function postsOf(g: Gathered, p: SubscriptionPlaces, exists: (path: strin
   return out;
 }
 
-export function evidenceFor(g: Gathered, p: SubscriptionPlaces, files: ScriptFile[], posts: ScriptPosts[], vhostsRoot: string): SubscriptionEvidence {
+export function evidenceFor(g: Gathered, p: SubscriptionPlaces, files: ScriptFile[], posts: ScriptPosts[], vhostsRoot: string, ix = indexGathered(g, vhostsRoot)): SubscriptionEvidence {
   const flow = g.flow;
   const system = flow && p.uid !== null ? flow.senders.get(`uid:${p.uid}`) ?? null : null;
-  const mailboxIds = new Map(g.panel.mailboxes.filter((m) => m.subscriptionId === p.sub.id).map((m) => [m.address.toLowerCase(), m.id]));
+  const mailboxIds = new Map((ix.mailboxesBySub.get(p.sub.id) ?? []).map((m) => [m.address.toLowerCase(), m.id]));
   const mailboxes: AttributionInput['mailboxes'] = [];
   const passed = new Map<number, number>();
   const rejects = new Map<number, number>();
@@ -106,16 +133,14 @@ export function evidenceFor(g: Gathered, p: SubscriptionPlaces, files: ScriptFil
     if (!s) continue;
     add(s);
     const id = mailboxIds.get(address);
-    const rows = g.panel.stats.mailbox.filter((r) => r.objectId === id);
+    const rows = id === undefined ? [] : ix.mailboxStats.get(id) ?? [];
     mailboxes.push({
       address, sender: view(s),
       mailboxRejected: rows.reduce((n, r) => n + r.rejected, 0),
-      mailboxPeak: g.panel.peaks.mailbox.some((r) => r.objectId === id),
+      mailboxPeak: id !== undefined && ix.mailboxPeaks.has(id),
     });
   }
-  const phpMail = [...(g.phpMail?.scripts.values() ?? [])]
-    .map((s) => ({ path: localPath(s.path, vhostsRoot), count: s.count, first: s.first, last: s.last, hourly: s.hourly }))
-    .filter((s) => p.home !== null && s.path.startsWith(p.home + sep));
+  const phpMail = p.home === null ? [] : ix.phpMailByDir.get(p.home.replace(/\/+$/, '')) ?? [];
   return {
     attribution: {
       now: g.now, zone: g.zone, uid: p.uid, login: p.sub.sysUser?.login ?? null,

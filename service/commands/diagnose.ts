@@ -1,13 +1,12 @@
 // `diagnose`: read everything (each source may fail on its own and become a
 // warning), then hand it to the pure analysis. CONTRACT.md `diagnose`.
 import { existsSync } from 'node:fs';
-import { createMailFlow, type MailFlow } from '../analysis/mail-flow.ts';
+import type { MailFlow } from '../analysis/mail-flow.ts';
 import { diagnose, type SubscriptionEvidence } from '../analysis/diagnose.ts';
 import { DiagnosisSchema, type Diagnosis } from '../analysis/diagnosis.ts';
 import { createWebActivityReducer, type WebActivity } from '../analysis/web-activity.ts';
 import { createError, EXIT, SendtraceError, describeError } from '../errors.ts';
 import { readAccessLogs } from '../sources/access-log-reader.ts';
-import { scanMaillog } from '../sources/maillog-scan.ts';
 import { readPanel } from '../sources/panel-db.ts';
 import { inferPanel } from '../sources/inferred-panel.ts';
 import { readAuditLog, type AuditRecord } from '../actions/audit-log.ts';
@@ -18,8 +17,10 @@ import { scanPhpFiles } from '../sources/php-files.ts';
 import { DAY, HOUR, formatIso, parseIsoInstant } from '../time.ts';
 import type { Config } from '../config.ts';
 import type { CommandContext, CommandResult } from './command.ts';
-import { evidenceFor, localPath, placesOf, postsOf, type Gathered } from './diagnose-evidence.ts';
+import { evidenceFor, indexGathered, placesOf, postsOf, type Gathered } from './diagnose-evidence.ts';
+import { groupBy } from '../analysis/group.ts';
 import { formatDiagnosis } from './diagnose-report.ts';
+import { passMailFlow } from './mail-flow-pass.ts';
 
 const STATS_DAYS = 35;         // psa keeps OMC statistics for a month [V]
 const CORRELATION_HOURS = 48;
@@ -59,7 +60,7 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   const { passwd, warnings: pw } = await readPasswd(config.passwdFile);
   warnings.push(...pw);
 
-  const flow = await readFlow(config.maillog, zone, now, window, warnings, notes);
+  const flow = await readFlow(config, now, window, warnings, notes);
   if (flow) readable++;
   const phpMail = await readPhpMail(config.phpMailLog, zone, now, warnings);
   if (phpMail?.records) readable++;
@@ -77,10 +78,11 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
 
   const g: Gathered = { now, zone, window, panel, passwd, flow, phpMail, web };
   const evidence = new Map<number, SubscriptionEvidence>();
-  for (const p of placesOf(g, config.vhostsRoot)) {
+  const ix = indexGathered(g, config.vhostsRoot);
+  for (const p of placesOf(g, config.vhostsRoot, ix)) {
     if (only && p.sub.name !== only) continue;
-    const posts = postsOf(g, p, existsSync);
-    const phpPaths = [...(phpMail?.scripts.keys() ?? [])].map((path) => localPath(path, config.vhostsRoot)).filter((path) => p.home !== null && path.startsWith(p.home + '/'));
+    const posts = postsOf(g, p, existsSync, ix);
+    const phpPaths = p.home === null ? [] : (ix.phpMailByDir.get(p.home.replace(/\/+$/, '')) ?? []).map((s) => s.path);
     const active = phpPaths.length > 0 || posts.length > 0 || (p.uid !== null && (flow?.senders.get(`uid:${p.uid}`)?.messages ?? 0) > 0);
     let files: Awaited<ReturnType<typeof scanPhpFiles>>['files'] = [];
     // Only subscriptions that sent mail or received POSTs are walked: a server
@@ -99,7 +101,7 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
         warnings.push(...scanned.warnings);
       }
     }
-    evidence.set(p.sub.id, evidenceFor(g, p, files.map((f) => ({ ...f, sha256: f.sha256 ?? null })), posts, config.vhostsRoot));
+    evidence.set(p.sub.id, evidenceFor(g, p, files.map((f) => ({ ...f, sha256: f.sha256 ?? null })), posts, config.vhostsRoot, ix));
   }
   const oldest = flow?.firstTs ?? null;
   const verified = verifyFromAudit(config, now, flow, window, warnings);
@@ -122,9 +124,10 @@ function verifyFromAudit(config: Config, now: number, flow: MailFlow | null, win
   if (!records.length) return (d) => d;
   const series = flow ? seriesFromMailFlow(flow, window) : new Map();
   const zone = config.timezone;
+  const bySubscription = groupBy(records, (r) => r.subscription);
   return (d) => {
     for (const s of d.subscriptions) {
-      const actions = records.filter((r) => r.subscription === s.name)
+      const actions = (bySubscription.get(s.name) ?? [])
         .map((r) => ({ at: r.at, action: r.action, target: r.target, watch: r.watch, dryRun: r.dryRun, result: r.result }));
       s.verification = verifyActions({ now, zone, actions, series, dataUntil: flow?.lastTs ?? null })
         .map((v) => ({ ...v, at: formatIso(v.at, zone), since: formatIso(v.since, zone) }));
@@ -133,16 +136,16 @@ function verifyFromAudit(config: Config, now: number, flow: MailFlow | null, win
   };
 }
 
-async function readFlow(patterns: string[], zone: string, now: number, window: { from: number; to: number }, warnings: string[], notes: string[]): Promise<MailFlow | null> {
-  const acc = createMailFlow({ until: now, minuteWindow: window });
-  const scan = await scanMaillog(patterns, { zone, referenceMs: now, onEvent: (e) => acc.add(e) });
-  warnings.push(...scan.warnings);
-  if (scan.unparsed) {
-    warnings.push(`${scan.unparsed} mail log lines looked like Postfix but did not parse and were skipped`);
-    notes.push(...scan.unparsedExamples.map((e) => `unparsed: ${e}`));
+async function readFlow(config: Config, now: number, window: { from: number; to: number }, warnings: string[], notes: string[]): Promise<MailFlow | null> {
+  const pass = await passMailFlow({ patterns: config.maillog, zone: config.timezone, referenceMs: now, until: now, minuteWindow: window, stateDir: config.stateDir });
+  const flow = pass.flow;
+  notes.push(...pass.notes);
+  warnings.push(...pass.warnings);
+  if (flow.unparsed) {
+    warnings.push(`${flow.unparsed} mail log lines looked like Postfix but did not parse and were skipped`);
+    notes.push(...flow.unparsedExamples.map((e) => `unparsed: ${e}`));
   }
-  if (!scan.readable) return null;
-  return acc.finish({ lines: scan.lines, unparsed: scan.unparsed, unparsedExamples: scan.unparsedExamples });
+  return pass.readable ? flow : null;
 }
 
 async function readPhpMail(paths: string[], zone: string, now: number, warnings: string[]): Promise<PhpMailLogSummary | null> {

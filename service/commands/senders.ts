@@ -1,13 +1,18 @@
 // `sendtrace senders`: who sent how much, from the Postfix mail log alone
-// (CONTRACT.md `senders`). One streaming pass; memory does not grow with the log.
-import { createMailFlow } from '../analysis/mail-flow.ts';
+// (CONTRACT.md `senders`). One streaming pass; memory does not grow with the
+// log. A re-run over unchanged logs is answered from the cache: the mail flow
+// (mail-flow-pass.ts), and the finished report itself, whose key adds what
+// the report reads beside the flow (the passwd file, the path warnings).
 import { EXIT, createError } from '../errors.ts';
 import { escapeControls } from '../sources/bytes.ts';
-import { scanMaillog } from '../sources/maillog-scan.ts';
 import { readPasswd, type Passwd } from '../sources/passwd.ts';
+import { cacheKey, readCacheEntry, writeCacheEntry } from '../sources/state-cache.ts';
 import { parseIsoInstant } from '../time.ts';
 import type { CommandContext, CommandResult } from './command.ts';
-import { buildSendersReport, formatSendersText } from './senders-report.ts';
+import { fileIdentities, prepareFlowPass, runFlowPass } from './mail-flow-pass.ts';
+import { buildSendersReport, formatSendersText, type SendersReport } from './senders-report.ts';
+
+type StoredReport = { report: SendersReport; exit: number; notes: string[] };
 
 function instantFlag(ctx: CommandContext, name: string): number | undefined {
   const text = ctx.args.flags.get(name)?.[0];
@@ -24,18 +29,28 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
   if (since !== undefined && until !== undefined && since > until) throw createError('SENDTRACE_ERR_USAGE', '--since is later than --until');
   const patterns = ctx.args.flags.get('maillog') ?? config.maillog;
 
-  const flow = createMailFlow({ since, until });
-  const scan = await scanMaillog(patterns, { zone: config.timezone, referenceMs: until ?? Date.now(), onEvent: flow.add });
-  const result = flow.finish({ lines: scan.lines, unparsed: scan.unparsed, unparsedExamples: scan.unparsedExamples });
+  const prepared = await prepareFlowPass({ patterns, zone: config.timezone, referenceMs: until ?? Date.now(), since, until, stateDir: config.stateDir });
+  const { cacheDir } = prepared;
+  const reportKey = prepared.key && cacheKey({ flow: prepared.key, passwd: await fileIdentities([config.passwdFile]), warnings: prepared.expanded.warnings });
+  if (cacheDir && reportKey) {
+    const entry = await readCacheEntry(cacheDir, reportKey);
+    if (entry.text !== null) {
+      const d = JSON.parse(entry.text) as StoredReport;
+      const notes = [...prepared.notes, `mail log: ${prepared.expanded.files.length} unchanged file(s), answered from the cache`, ...d.notes];
+      return { json: d.report, text: formatSendersText(d.report), exit: d.exit, notes };
+    }
+  }
+  const pass = await runFlowPass(prepared);
+  const result = pass.flow;
 
-  const warnings = [...scan.warnings];
+  const warnings = [...pass.warnings];
   let passwd: Passwd | null = null;
   if ([...result.senders.values()].some((s) => s.kind === 'uid')) {
     const read = await readPasswd(config.passwdFile);
     passwd = read.passwd;
     warnings.push(...read.warnings);
   }
-  const report = buildSendersReport({ flow: result, files: scan.files, warnings, passwd, zone: config.timezone, since, until });
+  const report = buildSendersReport({ flow: result, files: pass.files, warnings, passwd, zone: config.timezone, since, until });
 
   // File names can come from a glob over customer-writable folders: escaped for the terminal.
   const notes = warnings.map(escapeControls);
@@ -44,6 +59,12 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
     notes.push(...result.unparsedExamples.map((e) => `  ${e}`));
   }
   if (result.evicted > 0) notes.push(`${result.evicted} messages were still open when the limit of open messages was reached; they were counted early`);
-  const exit = scan.readable === 0 ? EXIT.unreadable : warnings.length > 0 ? EXIT.partial : EXIT.ok;
-  return { json: report, text: formatSendersText(report), exit, notes };
+  const exit = pass.readable === 0 ? EXIT.unreadable : warnings.length > 0 ? EXIT.partial : EXIT.ok;
+  if (cacheDir && reportKey && (pass.cache === 'hit' || pass.cache === 'stored')) {
+    await writeCacheEntry(cacheDir, reportKey, JSON.stringify({ report, exit, notes } satisfies StoredReport)).catch((err: unknown) => {
+      if (!(err instanceof Error && 'code' in err)) throw err;
+      pass.notes.push(`mail log cache: cannot write in ${cacheDir}: ${err.message}`);
+    });
+  }
+  return { json: report, text: formatSendersText(report), exit, notes: [...pass.notes, ...notes] };
 }

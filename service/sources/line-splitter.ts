@@ -32,7 +32,7 @@ export class LineSplitter {
         if (!found) return;
         this.skipping = false;
       } else if (this.carryLen + stop > this.maxLine) {
-        this.overlong(this.carry, 0, this.carryLen);
+        this.overlongCarry(chunk, stop);
         this.carryLen = 0;
         this.skipping = !found;
       } else {
@@ -67,6 +67,17 @@ export class LineSplitter {
     }
   }
 
+  /** Skips the bytes up to and including the next newline (a reader starting inside a line). */
+  skipLine(): void {
+    this.carryLen = 0;
+    this.skipping = true;
+  }
+
+  /** Whether the bytes pushed so far end inside a line. */
+  get midLine(): boolean {
+    return this.carryLen > 0 || this.skipping;
+  }
+
   /** Emits a last line that had no newline. */
   end(): void {
     if (this.carryLen > 0) this.emit(this.carry, 0, this.carryLen);
@@ -76,6 +87,15 @@ export class LineSplitter {
 
   private emit(buf: Buffer, start: number, end: number): void {
     this.onLine(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end);
+  }
+
+  /** The head of an overlong line that began in the carry: the same bytes wherever the chunks were cut. */
+  private overlongCarry(chunk: Buffer, stop: number): void {
+    const fromCarry = Math.min(this.carryLen, HEAD_BYTES);
+    const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, this.carryLen + stop));
+    this.carry.copy(head, 0, 0, fromCarry);
+    chunk.copy(head, fromCarry, 0, head.length - fromCarry);
+    this.onOverlong(head);
   }
 
   private overlong(buf: Buffer, start: number, end: number): void {

@@ -3,18 +3,22 @@
 // buffers per file (the next read runs while a chunk is split and parsed), no
 // string per line, `.gz` streamed through node:zlib. A file that cannot be
 // read is a warning that names it; the other files are still read.
-import { constants, createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { read } from 'node:fs';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import type { FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { describeError } from '../errors.ts';
+import { FileSkipped, looksBinary, openLogFile, readFailureWarning, type LogFileInfo } from './log-file-open.ts';
 import { LineSplitter } from './line-splitter.ts';
+
+const readAt = promisify(read);
 
 export { expandPaths, orderByRotation, rotationOf, type ExpandedPaths } from './log-paths.ts';
 
 /** Called once per line; `buf` is only valid during the call (it is reused). `end` excludes the newline and a CR. */
 export type OnLine = (buf: Buffer, start: number, end: number, fileIndex: number) => void;
 
-export type LogFileInfo = { path: string; mtimeMs: number; size: number; gzip: boolean };
+export type { LogFileInfo } from './log-file-open.ts';
 
 export type LogFileReport = LogFileInfo & {
   lines: number;
@@ -33,31 +37,6 @@ export type ReadLinesOptions = {
 
 export type ReadLinesResult = { files: LogFileReport[]; warnings: string[]; readable: number };
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-const UNSUPPORTED: Array<[string, number[]]> = [['bzip2', [0x42, 0x5a, 0x68]], ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a]], ['zstd', [0x28, 0xb5, 0x2f, 0xfd]]];
-
-const startsWith = (b: Buffer, len: number, magic: number[]) => len >= magic.length && magic.every((m, i) => b[i] === m);
-
-/**
- * Text logs have few control bytes and almost no NULs; a file that is mostly
- * control bytes (an image, a database, a core dump) or whose start is dotted
- * with NULs (compressed or encrypted data, as `grep` judges it) is not a log.
- */
-function looksBinary(b: Buffer, len: number): boolean {
-  const n = Math.min(len, 4096);
-  let odd = 0;
-  let nul = 0;
-  for (let i = 0; i < n; i++) {
-    const c = b[i]!;
-    if (c === 0) nul++;
-    if (c < 9 || (c > 13 && c < 32 && c !== 27)) odd++;
-  }
-  // A stray NUL in a short file is damage inside a log, not a binary file.
-  return n > 0 && (odd / n > 0.3 || (n >= 512 && nul / n > 0.01));
-}
-
-class FileSkipped extends Error {}
-
 async function readPlain(fh: FileHandle, first: Buffer, firstLen: number, chunk: number, split: LineSplitter): Promise<void> {
   // Two buffers: the next read is in flight while the current chunk is split.
   let cur: Buffer = first;
@@ -74,8 +53,22 @@ async function readPlain(fh: FileHandle, first: Buffer, firstLen: number, chunk:
   }
 }
 
-async function readGzip(path: string, fh: FileHandle, chunk: number, split: LineSplitter): Promise<void> {
-  const input = createReadStream('', { fd: fh, start: 0, highWaterMark: chunk, autoClose: false });
+async function* chunksOf(fd: number, chunk: number): AsyncGenerator<Buffer> {
+  for (let position = 0; ;) {
+    const { bytesRead, buffer } = await readAt(fd, Buffer.allocUnsafe(chunk), 0, chunk, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/**
+ * Streams a gzip file (any number of members) through the splitter. Reads by
+ * position from a descriptor it does not own (a ReadStream would close it on
+ * destroy; the descriptor may be shared with another thread).
+ */
+export async function readGzip(path: string, fd: number, chunk: number, split: LineSplitter): Promise<void> {
+  const input = Readable.from(chunksOf(fd, chunk), { objectMode: false });
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   input.on('error', (err) => gunzip.destroy(err));
   let first = true;
@@ -95,22 +88,12 @@ async function readGzip(path: string, fh: FileHandle, chunk: number, split: Line
 
 async function readOne(path: string, index: number, onLine: OnLine, opts: ReadLinesOptions, report: LogFileReport): Promise<void> {
   const chunk = opts.chunkBytes ?? 1024 * 1024;
-  // O_NONBLOCK: opening a FIFO planted under a log name must not hang the scan.
-  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const { fh, first, firstLen, info } = await openLogFile(path, chunk);
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new FileSkipped(`${path}: not a regular file, skipped`);
-    const first = Buffer.allocUnsafe(chunk);
-    const { bytesRead } = await fh.read(first, 0, chunk, 0);
-    report.mtimeMs = st.mtimeMs;
-    report.size = st.size;
-    report.gzip = startsWith(first, bytesRead, GZIP_MAGIC);
-    if (!report.gzip && path.endsWith('.gz')) throw new FileSkipped(`${path}: named .gz but not gzip data, skipped`);
-    for (const [name, magic] of UNSUPPORTED) {
-      if (startsWith(first, bytesRead, magic)) throw new FileSkipped(`${path}: ${name}-compressed, not supported, skipped`);
-    }
-    if (!report.gzip && looksBinary(first, bytesRead)) throw new FileSkipped(`${path}: looks binary, not a text log, skipped`);
-    opts.onFile?.(index, { path, mtimeMs: st.mtimeMs, size: st.size, gzip: report.gzip });
+    report.mtimeMs = info.mtimeMs;
+    report.size = info.size;
+    report.gzip = info.gzip;
+    opts.onFile?.(index, info);
     const split = new LineSplitter(
       opts.maxLineBytes ?? 64 * 1024,
       (buf, s, e) => {
@@ -122,8 +105,8 @@ async function readOne(path: string, index: number, onLine: OnLine, opts: ReadLi
         opts.onOverlong?.(index, head);
       },
     );
-    if (report.gzip) await readGzip(path, fh, chunk, split);
-    else await readPlain(fh, first, bytesRead, chunk, split);
+    if (report.gzip) await readGzip(path, fh.fd, chunk, split);
+    else await readPlain(fh, first, firstLen, chunk, split);
     split.end();
     report.complete = true;
   } finally {
@@ -143,15 +126,7 @@ export async function readLines(paths: string[], onLine: OnLine, opts: ReadLines
     try {
       await readOne(path, i, onLine, opts, report);
     } catch (err) {
-      if (err instanceof FileSkipped) warnings.push(err.message);
-      else if (report.gzip && err instanceof Error && 'code' in err && String(err.code).startsWith('Z_')) {
-        // zlib: truncated (Z_BUF_ERROR "unexpected end of file") or corrupt data. The lines before stay counted.
-        warnings.push(`${path}: gzip data truncated or corrupt after ${report.lines} lines (${err.message})`);
-      } else if (err instanceof Error && 'code' in err && typeof err.code === 'string') {
-        warnings.push(`cannot read ${path}: ${describeError(err)}`);
-      } else {
-        throw err;
-      }
+      warnings.push(readFailureWarning(path, report.gzip, report.lines, err));
     }
     if (report.lines > 0 || report.complete) readable++;
   }

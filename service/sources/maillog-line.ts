@@ -2,8 +2,9 @@
 // on a 1 GB maillog the cost per line decides the speed (docs/decisions/001).
 // Both timestamp styles: classic `Feb  3 22:15:01 host prog[pid]: …` (year
 // inferred, zone from the config) and RFC 3339 `2022-02-03T22:15:01.123+09:00 host prog[pid]: …`.
-import { ascii, findByte, findBytes, hasAt, latin1 } from './bytes.ts';
-import { LINE, OMC_LIMIT_TEXT, resetMaillogEvent, type LineResult, type MaillogEvent } from './maillog-event.ts';
+import { ascii, findByte, findBytes, hasAt } from './bytes.ts';
+import { LINE, OMC_LIMIT_TEXT, resetMaillogEvent, type LineResult, type MaillogEventFields as Event } from './maillog-event.ts';
+import { NO_QUEUE } from './queue-key.ts';
 import { parsePostfixMessage } from './postfix-message.ts';
 import { SyslogClock, rfc3339Epoch } from './syslog-clock.ts';
 
@@ -39,7 +40,8 @@ function monthOf(a: number, b: number, c: number): number {
 }
 
 export class MaillogLineParser {
-  private readonly clock: SyslogClock;
+  /** Year inference for classic timestamps (readers of one file split between threads compare and hand it on). */
+  readonly clock: SyslogClock;
   // Fields of the current line's timestamp; the instant is computed only for lines that yield an event.
   private rfc = false;
   private mo = 0; private d = 0; private h = 0; private mi = 0; private s = 0;
@@ -54,7 +56,7 @@ export class MaillogLineParser {
     this.clock.startFile(referenceMs);
   }
 
-  parse(buf: Buffer, start: number, end: number, out: MaillogEvent): LineResult {
+  parse(buf: Buffer, start: number, end: number, out: Event): LineResult {
     if (end === start) return LINE.other;
     let p = this.readTimestamp(buf, start, end);
     if (p < 0) return LINE.unparsed;
@@ -170,7 +172,7 @@ function endsWith(buf: Buffer, from: number, to: number, needle: Uint8Array): bo
 }
 
 /** `REJECT during call 'limit-out' handler` (psa-pc-remote; plesk-sendmail may log the same). */
-function parseHandler(buf: Buffer, msg: number, end: number, out: MaillogEvent): LineResult {
+function parseHandler(buf: Buffer, msg: number, end: number, out: Event): LineResult {
   const sp = findByte(buf, msg, Math.min(end, msg + 8), 32);
   if (sp < 0 || !hasAt(buf, sp, end, DURING_CALL)) return LINE.info;   // handlers_stderr: PASS, and other chatter
   let v = VERDICT_BYTES.length - 1;
@@ -180,16 +182,18 @@ function parseHandler(buf: Buffer, msg: number, end: number, out: MaillogEvent):
   if (v < 0 || nameEnd <= nameStart || !hasAt(buf, nameEnd, end, HANDLER_END)) return LINE.unparsed;
   // PASS and SKIP are most lines of a Plesk maillog and carry nothing we count: no event, no allocation.
   if (v < 2) return LINE.info;
-  resetMaillogEvent(out, 'handler', 0, '');
-  out.value = VERDICTS[v]!;
-  out.name = latin1(buf, nameStart, nameEnd);
+  resetMaillogEvent(out, 'handler', buf, NO_QUEUE);
+  out.valueS = msg;
+  out.valueE = sp;
+  out.nameS = nameStart;
+  out.nameE = nameEnd;
   return LINE.event;
 }
 
 /** plesk-sendmail: the limit text (a refused script message; exact line unverified [I], plesk.md §7 q.6) or a handler verdict. */
-function parseSendmail(buf: Buffer, msg: number, end: number, out: MaillogEvent): LineResult {
+function parseSendmail(buf: Buffer, msg: number, end: number, out: Event): LineResult {
   if (findBytes(buf, msg, end, LIMIT) >= 0) {
-    resetMaillogEvent(out, 'reject', 0, '');
+    resetMaillogEvent(out, 'reject', buf, NO_QUEUE);
     out.limit = true;
     return LINE.event;
   }

@@ -1,16 +1,24 @@
 // One pass over the Postfix mail logs: expand the configured paths (rotated
 // files oldest first, `.gz` included), parse every line, hand each event to
-// `onEvent`. Lines that look like Postfix but do not parse are counted with a
-// few examples; unreadable files are warnings that name them.
-import { showableLine } from './bytes.ts';
-import { expandPaths, readLines, type LogFileReport } from './log-files.ts';
-import { MaillogLineParser, createMaillogEvent, LINE, type MaillogEvent } from './maillog-line.ts';
+// `onEvent` in log order. Lines that look like Postfix but do not parse are
+// counted with a few examples; unreadable files are warnings that name them.
+// A large log is parsed by two threads (maillog-parallel.ts); the events and
+// every count are the same as with one.
+import type { LogFileReport } from './log-files.ts';
+import { expandPaths, type ExpandedPaths } from './log-paths.ts';
+import type { MaillogEvent } from './maillog-line.ts';
+import { scanUnits } from './maillog-parallel.ts';
+import { planUnits } from './maillog-units.ts';
 
 export type MaillogScanOptions = {
   zone: string;                       // config.timezone, for classic timestamps
   referenceMs: number;                // `until`, or now: no line is later (year inference)
   onEvent: (event: MaillogEvent) => void;   // the event object is reused: copy what you keep
   maxExamples?: number;               // unparsed examples kept (default 5)
+  /** 1: parse on this thread only; 2 (default): a worker thread parses ahead when the log is large. */
+  threads?: 1 | 2;
+  /** For tests: smaller units, a worker for any size, the worker started from another file (the bundle). */
+  tuning?: { unitBytes?: number; parallelMinBytes?: number; workerEntry?: URL; leaveToWorker?: (unit: number) => boolean };
 };
 
 export type MaillogScan = {
@@ -20,41 +28,40 @@ export type MaillogScan = {
   files: LogFileReport[];
   warnings: string[];                 // inputs that could not be read (or only in part)
   readable: number;                   // files read at least in part
+  /** Units of work the worker thread parsed; null when the pass ran on one thread. */
+  worker: { units: number; failure: string | null } | null;
 };
 
+// Units of 8 MiB: small enough that the two threads finish close together and
+// the worker's events waiting for the main thread stay a few MB; a log under
+// 24 MiB is not worth starting a thread (~0.1 s to load the bundle in it).
+const UNIT_BYTES = 8 * 1024 * 1024;
+const PARALLEL_MIN_BYTES = 24 * 1024 * 1024;
+
 export async function scanMaillog(patterns: string[], options: MaillogScanOptions): Promise<MaillogScan> {
+  return scanMaillogFiles(await expandMaillog(patterns), options);
+}
+
+/** The files of the configured patterns, rotated ones oldest first; a warning when none exists. */
+export async function expandMaillog(patterns: string[]): Promise<ExpandedPaths> {
   const expanded = await expandPaths(patterns);
-  const warnings = [...expanded.warnings];
-  if (expanded.files.length === 0 && warnings.length === 0) {
-    warnings.push(`no mail log found (looked for ${patterns.join(', ') || 'nothing: no path configured'})`);
+  if (expanded.files.length === 0 && expanded.warnings.length === 0) {
+    expanded.warnings.push(`no mail log found (looked for ${patterns.join(', ') || 'nothing: no path configured'})`);
   }
-  const parser = new MaillogLineParser(options.zone);
-  const event = createMaillogEvent();
-  const maxExamples = options.maxExamples ?? 5;
-  const examples: string[] = [];
-  const onEvent = options.onEvent;
-  let lines = 0;
-  let unparsed = 0;
-  const result = await readLines(
-    expanded.files,
-    (buf, start, end) => {
-      lines++;
-      const r = parser.parse(buf, start, end, event);
-      if (r === LINE.event) onEvent(event);
-      else if (r === LINE.unparsed) {
-        unparsed++;
-        if (examples.length < maxExamples) examples.push(showableLine(buf, start, end));
-      }
-    },
-    {
-      onFile: (_i, info) => parser.startFile(Math.min(info.mtimeMs, options.referenceMs)),
-      // Over 64 KiB no Postfix line is that long: counted as unparsed, never held in memory.
-      onOverlong: (_i, head) => {
-        lines++;
-        unparsed++;
-        if (examples.length < maxExamples) examples.push(`${showableLine(head, 0, head.length, 80)} (line longer than 64 KiB)`);
-      },
-    },
-  );
-  return { lines, unparsed, unparsedExamples: examples, files: result.files, warnings: [...warnings, ...result.warnings], readable: result.readable };
+  return expanded;
+}
+
+export async function scanMaillogFiles(expanded: ExpandedPaths, options: MaillogScanOptions): Promise<MaillogScan> {
+  const t = options.tuning ?? {};
+  const plan = await planUnits(expanded.files, t.unitBytes ?? UNIT_BYTES, options.referenceMs);
+  try {
+    const worker = options.threads !== 1 && plan.bytes >= (t.parallelMinBytes ?? PARALLEL_MIN_BYTES) && plan.units.length > 1;
+    const r = await scanUnits(plan, {
+      zone: options.zone, onEvent: options.onEvent, maxExamples: options.maxExamples ?? 5, worker,
+      ...(t.workerEntry ? { workerEntry: t.workerEntry } : {}), ...(t.leaveToWorker ? { leaveToWorker: t.leaveToWorker } : {}),
+    });
+    return { ...r, warnings: [...expanded.warnings, ...r.warnings] };
+  } finally {
+    await plan.close();
+  }
 }

@@ -3,6 +3,9 @@
 // file. The RFC 3339 form (`2022-02-03T22:15:01.123456+09:00`) carries both.
 import { wallClock, zonedToEpoch } from '../time.ts';
 
+/** Year inference state, and the first classic line since startFile() with the year it got. */
+export type ClockState = { year: number; month: number; firstMonth: number; firstYear: number };
+
 export class SyslogClock {
   private refYear = 1970;
   private refMonth = 1;
@@ -12,6 +15,10 @@ export class SyslogClock {
   private lastSecondEpoch = 0;
   private lastHourKey = -1;
   private lastHourEpoch = 0;
+  // The first classic line since startFile() and the year it was given: a
+  // reader that started mid-file is checked against the state before it.
+  private firstMonth = 0;
+  private firstYear = 0;
 
   constructor(private readonly zone: string) {}
 
@@ -27,26 +34,68 @@ export class SyslogClock {
     this.year = 0;
     this.month = 0;
     this.lastSecondKey = -1;
+    this.firstMonth = 0;
+    this.firstYear = 0;
+  }
+
+  /** Whether a classic line was read since startFile(). */
+  get started(): boolean {
+    return this.firstMonth !== 0;
+  }
+
+  /** Year inference state: the year and month reached while reading forward (year 0: no classic line yet). */
+  get state(): ClockState {
+    return { year: this.year, month: this.month, firstMonth: this.firstMonth, firstYear: this.firstYear };
+  }
+
+  /** Continues from a state reached by another reader of the same file. */
+  resume(state: ClockState): void {
+    this.year = state.year;
+    this.month = state.month;
+  }
+
+  /**
+   * Whether a reader that started this file's reading over (startFile) at a
+   * later line, and ended in `later`, read those lines exactly as this clock
+   * would have from its current state: then resume(later) continues as if
+   * this clock had read them. Only its first classic line can differ.
+   */
+  agreesWith(later: ClockState): boolean {
+    if (later.firstMonth === 0) return later.year === 0;
+    const saved = { year: this.year, month: this.month };
+    const y = this.yearOf(later.firstMonth);
+    const same = y === later.firstYear && this.year === later.firstYear && this.month === later.firstMonth;
+    this.year = saved.year;
+    this.month = saved.month;
+    return same;
+  }
+
+  /** The year of a line of month `mo`, moving the state forward. */
+  private yearOf(mo: number): number {
+    if (this.year === 0) {
+      this.year = mo > this.refMonth ? this.refYear - 1 : this.refYear;
+      this.month = mo;
+      return this.year;
+    }
+    if (mo < this.month && this.month - mo >= 6) {
+      // Dec → Jan while reading forward: a new year.
+      this.year++;
+      this.month = mo;
+      return this.year;
+    }
+    // A late line from before New Year (Jan, then a stray Dec): the year before; the state stays.
+    if (mo > this.month && mo - this.month >= 6) return this.year - 1;
+    if (mo > this.month) this.month = mo;
+    return this.year;
   }
 
   /** Instant of a classic timestamp (month 1-12) read in file order. */
   classic(mo: number, d: number, h: number, mi: number, s: number): number {
-    let y: number;
-    if (this.year === 0) {
-      y = mo > this.refMonth ? this.refYear - 1 : this.refYear;
-      this.year = y;
-      this.month = mo;
-    } else if (mo < this.month && this.month - mo >= 6) {
-      // Dec → Jan while reading forward: a new year.
-      this.year++;
-      this.month = mo;
-      y = this.year;
-    } else if (mo > this.month && mo - this.month >= 6) {
-      // A late line from before New Year (Jan, then a stray Dec): the year before; the state stays.
-      y = this.year - 1;
-    } else {
-      if (mo > this.month) this.month = mo;
-      y = this.year;
+    const first = this.year === 0;
+    const y = this.yearOf(mo);
+    if (first && this.firstMonth === 0) {
+      this.firstMonth = mo;
+      this.firstYear = y;
     }
     const secondKey = ((((y * 13 + mo) * 32 + d) * 24 + h) * 60 + mi) * 60 + s;
     if (secondKey === this.lastSecondKey) return this.lastSecondEpoch;

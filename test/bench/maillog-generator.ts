@@ -5,7 +5,7 @@
 // milter-reject). Same seed, same bytes.
 import { openSync, writeSync, closeSync } from 'node:fs';
 
-export type GeneratedLog = { bytes: number; lines: number; messages: number; pickups: number; limitRejects: number };
+export type GeneratedLog = { bytes: number; lines: number; messages: number; pickups: number; limitRejects: number; lastMs: number };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -34,7 +34,7 @@ export function generateMaillog(path: string, targetBytes: number, seed = 202202
   const fd = openSync(path, 'w');
   const out: string[] = [];
   let outBytes = 0;
-  const stats: GeneratedLog = { bytes: 0, lines: 0, messages: 0, pickups: 0, limitRejects: 0 };
+  const stats: GeneratedLog = { bytes: 0, lines: 0, messages: 0, pickups: 0, limitRejects: 0, lastMs: 0 };
   let t = Date.UTC(2022, 0, 20, 0, 0, 0);   // starts Jan 20, runs into February
   let stamp = '';
   let stampSecond = -1;
@@ -129,5 +129,6 @@ export function generateMaillog(path: string, targetBytes: number, seed = 202202
   }
   flush();
   closeSync(fd);
+  stats.lastMs = Math.floor(t / 1000) * 1000;
   return stats;
 }

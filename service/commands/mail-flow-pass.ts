@@ -1,0 +1,112 @@
+// The mail-log pass of `senders` and `diagnose`: scan + accumulate, or the
+// same answer from the cache when nothing it depends on has changed. The key
+// is every input of the result: each file's path, device, inode, size, mtime
+// and ctime (a rotation, an append, a `touch`, a chmod all change it), the
+// year reference of each file, the options (since, until/now cut, zone,
+// minute window) and this program's own code. A changed file means a full
+// pass (incremental cursors are a later step). A pass that could not read
+// everything is not cached: the next run tries again.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createMailFlow, type MailFlow, type MailFlowOptions } from '../analysis/mail-flow.ts';
+import { loadFlow, storeFlow, type StoredFlow } from '../analysis/mail-flow-codec.ts';
+import { describeError, isErrno } from '../errors.ts';
+import type { ExpandedPaths } from '../sources/log-paths.ts';
+import type { LogFileReport } from '../sources/log-files.ts';
+import { expandMaillog, scanMaillogFiles } from '../sources/maillog-scan.ts';
+import { cacheKey, openCacheDir, readCacheEntry, writeCacheEntry } from '../sources/state-cache.ts';
+
+/** Bump when the parser or the accumulator changes what they compute (the bundle's hash changes anyway). */
+const FORMAT = 1;
+
+export type FlowPassOptions = MailFlowOptions & {
+  patterns: string[];
+  zone: string;
+  referenceMs: number;        // until, or now: the year reference of classic timestamps
+  stateDir: string;
+  threads?: 1 | 2;
+};
+
+export type FlowPass = {
+  flow: MailFlow;
+  files: LogFileReport[];
+  warnings: string[];
+  readable: number;
+  /** hit: answered from the cache; stored: scanned and cached; miss: scanned, not cacheable; off: no cache folder. */
+  cache: 'hit' | 'stored' | 'miss' | 'off';
+  notes: string[];
+};
+
+/** What a pass depends on, known before reading any line. `key` is null when the result cannot be cached. */
+export type PreparedPass = { options: FlowPassOptions; expanded: ExpandedPaths; cacheDir: string | null; key: string | null; notes: string[] };
+
+type Stored = { flow: StoredFlow; files: LogFileReport[]; readable: number };
+
+let codeHash: Promise<string> | null = null;
+/** This program's code: dist/sendtrace.mjs as a whole (or this module under the TypeScript loader). */
+export function hashOfCode(): Promise<string> {
+  codeHash ??= readFile(fileURLToPath(import.meta.url)).then((b) => createHash('sha256').update(b).digest('hex'));
+  return codeHash;
+}
+
+/** Device, inode, size, mtime, ctime of each file (null when one is gone). */
+export async function fileIdentities(files: string[]): Promise<string[][] | null> {
+  try {
+    return await Promise.all(files.map(async (path) => {
+      const st = await stat(path, { bigint: true });
+      return [path, String(st.dev), String(st.ino), String(st.size), String(st.mtimeNs), String(st.ctimeNs)];
+    }));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;        // rotated away meanwhile: the scan will say so
+    throw err;
+  }
+}
+
+export async function prepareFlowPass(o: FlowPassOptions): Promise<PreparedPass> {
+  const expanded = await expandMaillog(o.patterns);
+  const cache = await openCacheDir(o.stateDir);
+  if (cache.dir === null) return { options: o, expanded, cacheDir: null, key: null, notes: [`mail log cache off: ${cache.reason}`] };
+  const ids = await fileIdentities(expanded.files);
+  // A file's year reference is min(its mtime, until or now): with the mtime in the key, `now` moving on changes nothing.
+  const refs = ids && ids.map((id) => Math.min(Number(BigInt(id[4]!) / 1_000_000n), o.referenceMs));
+  const options = { since: o.since, until: o.until, minuteWindow: o.minuteWindow, maxOpen: o.maxOpen, maxSenders: o.maxSenders };
+  const key = ids && cacheKey({ FORMAT, code: await hashOfCode(), zone: o.zone, options, files: ids, refs });
+  return { options: o, expanded, cacheDir: cache.dir, key, notes: [] };
+}
+
+export async function runFlowPass(p: PreparedPass): Promise<FlowPass> {
+  const { options: o, expanded, cacheDir, key } = p;
+  const notes = [...p.notes];
+  if (cacheDir && key) {
+    const entry = await readCacheEntry(cacheDir, key);
+    if (entry.text !== null) {
+      const d = JSON.parse(entry.text) as Stored;
+      notes.push(`mail log: ${expanded.files.length} unchanged file(s), answered from the cache`);
+      return { flow: loadFlow(d.flow), files: d.files, warnings: expanded.warnings, readable: d.readable, cache: 'hit', notes };
+    }
+    if (entry.damaged) notes.push('mail log cache: a damaged entry was replaced');
+  }
+  const acc = createMailFlow(o);
+  const scan = await scanMaillogFiles(expanded, { zone: o.zone, referenceMs: o.referenceMs, onEvent: acc.add, ...(o.threads ? { threads: o.threads } : {}) });
+  const flow = acc.finish({ lines: scan.lines, unparsed: scan.unparsed, unparsedExamples: scan.unparsedExamples });
+  // Not an input problem (the result is complete): a bug worth reporting.
+  if (scan.worker?.failure) notes.push(`mail log: the second thread stopped (${scan.worker.failure.split('\n')[0]}); the main thread read its part`);
+  let cache: FlowPass['cache'] = cacheDir ? 'miss' : 'off';
+  const clean = scan.warnings.length === expanded.warnings.length && scan.files.every((f) => f.complete);
+  if (cacheDir && key && clean && (await prepareFlowPass(o)).key === key) {
+    try {
+      const stored: Stored = { flow: storeFlow(flow), files: scan.files, readable: scan.readable };
+      await writeCacheEntry(cacheDir, key, JSON.stringify(stored));
+      cache = 'stored';
+    } catch (err) {
+      if (!(err instanceof Error && 'code' in err)) throw err;
+      notes.push(`mail log cache: cannot write in ${cacheDir}: ${describeError(err)}`);
+    }
+  }
+  return { flow, files: scan.files, warnings: scan.warnings, readable: scan.readable, cache, notes };
+}
+
+export async function passMailFlow(o: FlowPassOptions): Promise<FlowPass> {
+  return runFlowPass(await prepareFlowPass(o));
+}

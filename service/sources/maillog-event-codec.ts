@@ -1,0 +1,168 @@
+// Maillog events as two flat arrays, so a worker thread that parses part of
+// the log can hand its events to the thread that accumulates them without a
+// structured clone per event: numbers (kind, flags, time, queue keys, field
+// lengths) in a Float64Array, text fields as raw bytes, both transferred and
+// then handed back for reuse (no allocation per batch once the pool is warm).
+// decodeEvents() refills one reused event object, as the parser does.
+import { DELIVERY_STATUSES, EVENT_KINDS, FIELD_CAP, type MaillogEvent, type MaillogEventFields } from './maillog-event.ts';
+import { NO_QUEUE, QUEUE_ID_MAX, type QueueKey } from './queue-key.ts';
+
+export type EventBatch = { count: number; numsLen: number; bytesLen: number; nums: Float64Array<ArrayBuffer>; bytes: Uint8Array<ArrayBuffer> };
+
+const MILTER = 16;
+const COMMAND = 32;
+const LIMIT = 64;
+const STATUS_SHIFT = 8;
+const NUMS_PER_EVENT = 8;                                  // at most 6 are used
+const BYTES_PER_EVENT = 2 * FIELD_CAP + 2 * QUEUE_ID_MAX;   // two capped texts and two text keys
+
+type Latin1 = { latin1Slice(s: number, e: number): string; latin1Write(text: string, at: number): number };
+
+function statusIndex(s: MaillogEventFields['status']): number {
+  switch (s) {
+    case 'sent': return 0;
+    case 'deferred': return 1;
+    case 'bounced': return 2;
+    case 'expired': return 3;
+    default: return 4;
+  }
+}
+
+export class EventBatchWriter {
+  count = 0;
+  private nums: Float64Array<ArrayBuffer>;
+  private bytes: Uint8Array<ArrayBuffer>;
+  private n = 0;
+  private b = 0;
+
+  /** `reuse` hands back arrays of an earlier batch, or null. */
+  constructor(private readonly maxEvents: number, private readonly byteCapacity: number, private readonly reuse: () => EventBatch | null = () => null) {
+    ({ nums: this.nums, bytes: this.bytes } = this.fresh());
+  }
+
+  /** Whether the batch must be taken before the next write. */
+  get full(): boolean {
+    return this.count >= this.maxEvents || this.b > this.byteCapacity - BYTES_PER_EVENT;
+  }
+
+  write(e: MaillogEventFields): void {
+    const nums = this.nums;
+    const head = this.n;
+    nums[this.n + 1] = e.ts;
+    this.n += 2;
+    this.key(e.qkey);
+    let kind: number;
+    switch (e.kind) {
+      case 'pickup': kind = 0; nums[this.n++] = e.uid; this.text(e.buf, e.fromS, e.fromE); break;
+      case 'client': kind = 1; this.text(e.buf, e.ipS, e.ipE); this.text(e.buf, e.saslS, e.saslE); this.key(e.origKey); break;
+      case 'queued': kind = 2; nums[this.n++] = e.size; nums[this.n++] = e.nrcpt; this.text(e.buf, e.fromS, e.fromE); break;
+      case 'expired': kind = 3; this.text(e.buf, e.fromS, e.fromE); break;
+      case 'delivery': kind = 4; this.key(e.queuedAsKey); break;
+      case 'removed': kind = 5; break;
+      case 'reject': kind = 6; this.text(e.buf, e.fromS, e.fromE); break;
+      case 'header': kind = 7; this.text(e.buf, e.nameS, e.nameE); this.text(e.buf, e.valueS, e.valueE); break;
+      case 'handler': kind = 8; this.text(e.buf, e.nameS, e.nameE); this.text(e.buf, e.valueS, e.valueE); break;
+    }
+    nums[head] = kind | (e.milter ? MILTER : 0) | (e.commandLevel ? COMMAND : 0) | (e.limit ? LIMIT : 0) | (statusIndex(e.status) << STATUS_SHIFT);
+    this.count++;
+  }
+
+  /** The batch so far (its arrays, not a copy); the writer goes on with other arrays. */
+  take(): EventBatch {
+    const batch: EventBatch = { count: this.count, numsLen: this.n, bytesLen: this.b, nums: this.nums, bytes: this.bytes };
+    ({ nums: this.nums, bytes: this.bytes } = this.reuse() ?? this.fresh());
+    this.count = this.n = this.b = 0;
+    return batch;
+  }
+
+  private fresh() {
+    return { nums: new Float64Array(this.maxEvents * NUMS_PER_EVENT), bytes: new Uint8Array(this.byteCapacity) };
+  }
+
+  // A numeric key as itself (≥ 1), a text key (rare: long IDs) as -(length + 1) and its bytes.
+  private key(k: QueueKey): void {
+    if (typeof k === 'number') {
+      this.nums[this.n++] = k;
+      return;
+    }
+    const len = Math.min(k.length, QUEUE_ID_MAX);
+    this.nums[this.n++] = -(len + 1);
+    for (let i = 0; i < len; i++) this.bytes[this.b++] = k.charCodeAt(i);
+  }
+
+  private text(buf: Uint8Array, s: number, e: number): void {
+    const n = e - s;
+    this.nums[this.n++] = n;
+    const bytes = this.bytes;
+    let b = this.b;
+    for (let i = s; i < e; i++) bytes[b++] = buf[i]!;
+    this.b = b;
+  }
+}
+
+/** Calls onEvent for each event of the batch, in order, with `e` refilled. */
+export function decodeEvents(batch: EventBatch, e: MaillogEvent, onEvent: (e: MaillogEvent) => void): void {
+  new EventReader(batch).each(e, onEvent);
+}
+
+// Positions are kept as int32 (`| 0`): numbers read from a Float64Array are
+// doubles, and storing doubles into the event's integer fields would make V8
+// box every one of them.
+class EventReader {
+  private n = 0;
+  private b = 0;
+  private readonly nums: Float64Array;
+  private readonly buf: Buffer;
+
+  constructor(private readonly batch: EventBatch) {
+    this.nums = batch.nums;
+    this.buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytesLen);
+  }
+
+  each(e: MaillogEvent, onEvent: (e: MaillogEvent) => void): void {
+    const nums = this.nums;
+    for (let i = 0; i < this.batch.count; i++) {
+      const head = nums[this.n]! | 0;
+      e.ts = nums[this.n + 1]!;
+      this.n += 2;
+      e.qkey = this.key();
+      const kind = head & 15;
+      e.kind = EVENT_KINDS[kind]!;
+      e.milter = (head & MILTER) !== 0;
+      e.commandLevel = (head & COMMAND) !== 0;
+      e.limit = (head & LIMIT) !== 0;
+      e.status = DELIVERY_STATUSES[head >> STATUS_SHIFT]!;
+      e.buf = this.buf;
+      e.uid = -1;
+      e.nrcpt = -1;
+      e.size = -1;
+      e.origKey = NO_QUEUE;
+      e.queuedAsKey = NO_QUEUE;
+      const b = this.b;
+      e.fromS = b; e.fromE = b; e.ipS = b; e.ipE = b; e.saslS = b; e.saslE = b; e.nameS = b; e.nameE = b; e.valueS = b; e.valueE = b;
+      switch (kind) {
+        case 0: e.uid = nums[this.n++]!; e.fromE = this.text(); break;
+        case 1: e.ipE = this.text(); e.saslS = this.b; e.saslE = this.text(); e.origKey = this.key(); break;
+        case 2: e.size = nums[this.n]!; e.nrcpt = nums[this.n + 1]!; this.n += 2; e.fromE = this.text(); break;
+        case 3: case 6: e.fromE = this.text(); break;
+        case 4: e.queuedAsKey = this.key(); break;
+        case 7: case 8: e.nameE = this.text(); e.valueS = this.b; e.valueE = this.text(); break;
+      }
+      onEvent(e);
+    }
+  }
+
+  /** Skips a text field; returns its end. */
+  private text(): number {
+    this.b = (this.b + this.nums[this.n++]!) | 0;
+    return this.b;
+  }
+
+  private key(): QueueKey {
+    const v = this.nums[this.n++]!;
+    if (v >= 0) return v;
+    const start = this.b;
+    this.b = (this.b - v - 1) | 0;
+    return (this.buf as unknown as Latin1).latin1Slice(start, this.b);
+  }
+}

@@ -1,0 +1,98 @@
+// Results kept under <stateDir>/cache/, one file per key: written atomically
+// (temp file, fsync, rename, fsync of the folder), so a crash or a parallel
+// run leaves the old file or the new one, never a torn one. Root writes
+// these: the folder is created only when stateDir's parent exists (never a
+// /usr/local/psa tree on a server without Plesk), 0700, not through a symlink.
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describeError, isErrno } from '../errors.ts';
+
+export type CacheDir = { dir: string } | { dir: null; reason: string };
+
+const KEEP = 8;                 // newest entries kept; older ones are removed after a write
+
+/** The cache folder, created if stateDir's parent exists; else why there is none (a note, not a warning). */
+export async function openCacheDir(stateDir: string): Promise<CacheDir> {
+  const dir = join(stateDir, 'cache');
+  try {
+    await stat(dirname(stateDir));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return { dir: null, reason: `${dirname(stateDir)} does not exist` };
+    return { dir: null, reason: `cannot use ${stateDir}: ${describeError(err)}` };
+  }
+  for (const d of [stateDir, dir]) {
+    try {
+      await mkdir(d, { mode: 0o700 });
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) return { dir: null, reason: `cannot create ${d}: ${describeError(err)}` };
+    }
+    const st = await lstat(d);
+    if (!st.isDirectory()) return { dir: null, reason: `${d} is not a directory` };
+  }
+  return { dir };
+}
+
+export const cacheKey = (parts: unknown): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+const entryPath = (dir: string, key: string) => join(dir, `${key}.json`);
+
+export type CacheRead = { text: string } | { text: null; damaged: boolean };
+
+/**
+ * The text stored under `key`. An entry is a header line `{"key","sha256"}`
+ * and the text: a file torn by a crash, cut short by a full disk or written
+ * under another key reads as damaged (a miss), never as a wrong answer.
+ */
+export async function readCacheEntry(dir: string, key: string): Promise<CacheRead> {
+  let raw: Buffer;
+  try {
+    raw = await readFile(entryPath(dir, key));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return { text: null, damaged: false };
+    throw err;
+  }
+  const nl = raw.indexOf(10);
+  const body = raw.subarray(nl + 1);
+  const head = nl > 0 && nl < 512 ? raw.toString('latin1', 0, nl) : '';
+  const ok = head === JSON.stringify({ key, sha256: createHash('sha256').update(body).digest('hex') });
+  return ok ? { text: body.toString('utf8') } : { text: null, damaged: true };
+}
+
+export async function writeCacheEntry(dir: string, key: string, text: string): Promise<void> {
+  const path = entryPath(dir, key);
+  const tmp = join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const body = Buffer.from(text);
+    await fh.writeFile(Buffer.concat([Buffer.from(`${JSON.stringify({ key, sha256: createHash('sha256').update(body).digest('hex') })}\n`), body]));
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp);
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  const d = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+  await pruneCache(dir);
+}
+
+/** Keeps the newest KEEP entries (each run with other options or other logs adds one). */
+async function pruneCache(dir: string): Promise<void> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
+  if (names.length <= KEEP) return;
+  const dated = await Promise.all(names.map(async (n) => ({ n, at: (await stat(join(dir, n)).catch(() => null))?.mtimeMs ?? 0 })));
+  dated.sort((a, b) => b.at - a.at);
+  for (const { n } of dated.slice(KEEP)) {
+    await unlink(join(dir, n)).catch((err: unknown) => {
+      if (!isErrno(err, 'ENOENT')) throw err;     // a parallel run removed it first
+    });
+  }
+}

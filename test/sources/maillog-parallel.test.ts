@@ -1,0 +1,114 @@
+// The maillog pass on two threads must give exactly what one thread gives:
+// the whole mail flow (every sender, every count, the order of the maps) and
+// the line counts, over real Postfix logs, the fixture world's logs (rotated,
+// .gz) and lines built to fall on the borders of the units of work. Units are
+// made tiny here so that every kind of line meets a border.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { createMailFlow } from '../../service/analysis/mail-flow.ts';
+import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
+import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
+import { cachedWorld } from '../fixtures/expand/world.ts';
+import { repoRoot } from '../helpers/repo-root.ts';
+
+const REAL = resolve(repoRoot, '../shared/realdata/postfix-lightmeter');
+const BUNDLE = pathToFileURL(resolve(repoRoot, 'dist/sendtrace.mjs'));
+
+type Tuning = NonNullable<MaillogScanOptions['tuning']>;
+
+/** The pass as the commands see it: the stored form of the flow holds every number and every map in order. */
+async function pass(patterns: string[], threads: 1 | 2, tuning: Tuning = {}, zone = 'UTC', referenceMs = Date.UTC(2023, 0, 15)) {
+  const acc = createMailFlow({ minuteWindow: { from: 0, to: referenceMs } });
+  const scan = await scanMaillogFiles(await expandMaillog(patterns), { zone, referenceMs, onEvent: acc.add, threads, tuning });
+  const flow = acc.finish(scan);
+  return { flow: JSON.stringify(storeFlow(flow)), messages: flow.messages, lines: scan.lines, unparsed: scan.unparsed, examples: scan.unparsedExamples, files: scan.files, warnings: scan.warnings, worker: scan.worker };
+}
+
+/**
+ * One thread, then two: the main thread leaving every other unit to the
+ * worker (borders between the threads' units everywhere), then all of them
+ * (the worker reads each file from a later unit on, the main thread only checks).
+ */
+async function assertSame(patterns: string[], tuning: Tuning, zone?: string, referenceMs?: number) {
+  const one = await pass(patterns, 1, tuning, zone, referenceMs);
+  assert.equal(one.worker, null);
+  const { worker: _a, ...a } = one;
+  for (const leave of [(i: number) => i % 2 === 1, () => true]) {
+    const two = await pass(patterns, 2, { parallelMinBytes: 0, leaveToWorker: leave, ...tuning }, zone, referenceMs);
+    assert.ok(two.worker && two.worker.units > 0, `the worker parsed part of it (${JSON.stringify(two.worker)})`);
+    assert.equal(two.worker.failure, null);
+    const { worker: _b, ...b } = two;
+    assert.deepEqual(b, a);
+  }
+  return one;
+}
+
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sendtrace-parallel-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('maillog pass on two threads', () => {
+  it('counts the real Postfix logs exactly as one thread, with units cut every few KB', async () => {
+    const files = (await readdir(join(REAL, 'individual'))).filter((f) => f.endsWith('.log')).map((f) => join(REAL, 'individual', f));
+    const one = await assertSame([join(REAL, 'sample/mail.log*'), ...files], { unitBytes: 4096 });
+    assert.ok(one.messages > 100, `${one.messages} messages`);
+  });
+
+  it('counts the fixture world (rotated logs, a .gz) exactly as one thread', async () => {
+    const world = await cachedWorld();
+    const logs = join(world.dir, 'var/log');
+    const one = await assertSame([join(logs, 'mail.log.2.gz'), join(logs, 'mail.log.1')], { unitBytes: 1 << 20 }, 'Asia/Tokyo', Date.parse(world.now));
+    assert.ok(one.messages > 10_000);
+  });
+
+  it('gives lines on unit borders to exactly one unit: CRLF, an overlong line, no final newline, unparsed lines', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const qid = (0x1000000 + i).toString(16).toUpperCase();
+      lines.push(`Feb  3 10:${String(i % 60).padStart(2, '0')}:00 h postfix/pickup[1]: ${qid}: uid=${10000 + (i % 7)} from=<www@s${i % 5}.jp>${i % 3 ? '' : '\r'}`);
+      if (i % 50 === 0) lines.push(`Feb  3 10:00:00 h postfix/qmgr[2]: ${qid}: from=<x${'y'.repeat(70_000)}>, size=1, nrcpt=1 (queue active)`);
+      if (i % 37 === 0) lines.push(`Feb  3 10:00:00 h postfix/qmgr[2]: ${qid}: from=<broken`);
+      lines.push(`Feb  3 10:00:01 h postfix/qmgr[2]: ${qid}: removed`);
+    }
+    await writeFile(join(dir, 'borders.log'), lines.join('\n'));
+    for (const unitBytes of [1000, 4093, 65_536]) {
+      const one = await assertSame([join(dir, 'borders.log')], { unitBytes });
+      assert.equal(one.lines, lines.length);
+      assert.equal(one.messages, 3000);
+      assert.equal(one.unparsed, 60 + 82);
+    }
+  });
+
+  it('reads a year change inside a file the same way when a unit starts after it, or on a late line before it', async () => {
+    const at = (stamp: string, n: number) => `${stamp} h postfix/pickup[1]: ${(0xa00000 + n).toString(16).toUpperCase()}: uid=10001 from=<a@b.jp>`;
+    const lines: string[] = [];
+    for (let i = 0; i < 4000; i++) lines.push(at(i < 2000 ? 'Dec 31 23:59:59' : 'Jan  1 00:00:00', i));
+    // Late lines from the old year after the first January line: a worker starting on one would guess wrong.
+    for (let i = 0; i < 4000; i++) lines.push(at(i % 2 ? 'Dec 31 23:59:59' : 'Jan  1 00:00:01', 4000 + i));
+    await writeFile(join(dir, 'newyear.log'), `${lines.join('\n')}\n`);
+    for (const unitBytes of [3000, 20_000]) await assertSame([join(dir, 'newyear.log')], { unitBytes }, 'UTC', Date.UTC(2023, 0, 2));
+  });
+
+  it('reads .gz members and plain files mixed in rotation order', async () => {
+    const text = (from: number) => Array.from({ length: 2000 }, (_, i) => `Feb  3 10:00:00 h postfix/pickup[1]: ${(from + i).toString(16).toUpperCase()}: uid=1 from=<a@b.jp>`).join('\n');
+    await writeFile(join(dir, 'rot.log.2.gz'), Buffer.concat([gzipSync(`${text(0x100000)}\n`), gzipSync(text(0x200000))]));
+    await writeFile(join(dir, 'rot.log.1'), text(0x300000));
+    await writeFile(join(dir, 'rot.log'), text(0x400000));
+    const one = await assertSame([join(dir, 'rot.log*')], { unitBytes: 8192 });
+    assert.equal(one.messages, 8000);
+  });
+
+  it('runs its worker from the single-file bundle without starting the CLI in it', async () => {
+    const files = (await readdir(join(REAL, 'individual'))).filter((f) => f.endsWith('.log')).map((f) => join(REAL, 'individual', f));
+    await assertSame([join(REAL, 'sample/mail.log*'), ...files], { unitBytes: 8192, workerEntry: BUNDLE });
+  });
+});
