@@ -12,6 +12,7 @@ import { RESET_PASSWORDS_USAGE, runResetPasswords } from './commands/reset-passw
 import { PURGE_QUEUE_USAGE, runPurgeQueue } from './commands/purge-queue.ts';
 import { AUDIT_USAGE, runAudit } from './commands/audit.ts';
 import { FLEET_SUBCOMMANDS, FLEET_USAGE, runFleet } from './commands/fleet.ts';
+import { runServe, SERVE_USAGE } from './server.ts';
 
 type CommandSpec = {
   run: (ctx: CommandContext) => Promise<CommandResult>;
@@ -28,6 +29,12 @@ const commands: Record<string, CommandSpec> = {
     run: runDiagnose,
     flags: { ...common, now: 'value', subscription: 'value' },
     usage: 'diagnose [--config FILE] [--now ISO-8601] [--subscription NAME] [--json]',
+  },
+  serve: {
+    run: runServe,
+    // --worker: internal (the sidecar's worker threads run this same entry).
+    flags: { config: 'value', help: 'bool', json: 'bool', socket: 'value', 'dev-signer': 'bool', port: 'value', now: 'value', worker: 'bool' },
+    usage: SERVE_USAGE,
   },
   quarantine: { run: runQuarantine, flags: { ...common, path: 'value', reason: 'value', 'dry-run': 'bool' }, usage: QUARANTINE_USAGE },
   restore: { run: runRestore, flags: { ...common, id: 'value', force: 'bool', 'dry-run': 'bool' }, usage: RESTORE_USAGE },

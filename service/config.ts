@@ -19,6 +19,11 @@ export const ConfigFileSchema = z.strictObject({
   stateDir: z.string().min(1).optional(),
   quarantineDir: z.string().min(1).optional(),
   postfixBin: z.string().min(1).optional(),
+  // The sidecar (`serve`, DESIGN.md §4; docs/decisions/007-sidecar-trust.md).
+  socketPath: z.string().min(1).max(100).optional(),   // sun_path holds 108 bytes
+  socketGroup: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'not a group name').optional(),
+  secretFile: z.string().min(1).optional(),
+  metricsPort: z.number().int().min(1).max(65535).nullable().optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -33,6 +38,11 @@ export type Config = {
   stateDir: string;
   quarantineDir: string;
   postfixBin: string;
+  socketPath: string;
+  socketGroup: string;
+  secretFile: string;
+  /** Loopback TCP port serving /metrics only; null: none. */
+  metricsPort: number | null;
   /** Where the config came from, for messages. */
   source: string;
 };
@@ -47,6 +57,10 @@ export const PLESK_DEFAULTS = {
   passwdFile: '/etc/passwd',
   stateDir: '/usr/local/psa/var/modules/sendtrace',
   postfixBin: '/usr/sbin',
+  // The panel (PHP, group psaadm) reaches the socket and reads the secret; nobody else does.
+  socketPath: '/run/sendtrace/sendtrace.sock',
+  socketGroup: 'psaadm',
+  secretFile: '/etc/sendtrace/api-secret',
 };
 
 /** Relative paths in a config file are relative to that file, so a config travels with its data. */
@@ -77,6 +91,10 @@ export function parseConfig(raw: unknown, source: string, baseDir: string, env: 
     stateDir,
     quarantineDir: c.quarantineDir ? at(c.quarantineDir) : resolve(stateDir, 'quarantine'),
     postfixBin: c.postfixBin ? at(c.postfixBin) : PLESK_DEFAULTS.postfixBin,
+    socketPath: c.socketPath ? at(c.socketPath) : PLESK_DEFAULTS.socketPath,
+    socketGroup: c.socketGroup ?? PLESK_DEFAULTS.socketGroup,
+    secretFile: c.secretFile ? at(c.secretFile) : PLESK_DEFAULTS.secretFile,
+    metricsPort: c.metricsPort ?? null,
     source,
   };
 }
