@@ -17,6 +17,10 @@ have /usr/bin/chromium || need+=(chromium)
 have /usr/sbin/pflogsumm || need+=(pflogsumm)
 # Cyrus SASL with sasldb: the fixture capture submits real SMTP AUTH mail.
 have /usr/sbin/saslpasswd2 || need+=(sasl2-bin libsasl2-modules)
+# The panel walk runs the sidecar on the fixture world's clock (libfaketime);
+# Japanese screenshots need a Japanese font.
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || need+=(faketime)
+[ -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 
 if [ ${#need[@]} -gt 0 ]; then
   cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${need[*]}"

@@ -19,7 +19,7 @@ import { repoRoot } from '../helpers/repo-root.ts';
 
 export type DemoSidecar = { url: string; world: World; server: RunningServer; close(): Promise<void> };
 
-export async function startDemoSidecar(o: { port?: number; plugins?: FastifyPluginAsync[]; stateDir?: string } = {}): Promise<DemoSidecar> {
+export async function startDemoSidecar(o: { port?: number; plugins?: FastifyPluginAsync[]; stateDir?: string; logLevel?: 'error' | 'warn' | 'info' } = {}): Promise<DemoSidecar> {
   const world = await cachedWorld();
   const sim = await makePleskSim({ sqlite: join(world.dir, 'psa.sql') });
   try {
@@ -36,7 +36,7 @@ export async function startDemoSidecar(o: { port?: number; plugins?: FastifyPlug
     const now = Date.parse(world.now);
     // In-process, from the sources: the worker threads run service/main.ts under the same TypeScript loader.
     const server = await startServer(config, {
-      env: process.env, socketPath: null, devPort: o.port ?? 8787, analysisNow: () => now, ...(o.plugins ? { plugins: o.plugins } : {}),
+      env: process.env, socketPath: null, devPort: o.port ?? 8787, analysisNow: () => now, ...(o.plugins ? { plugins: o.plugins } : {}), ...(o.logLevel ? { logLevel: o.logLevel } : {}),
     });
     return {
       url: `http://127.0.0.1:${server.tcp!.port}`,

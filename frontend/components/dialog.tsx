@@ -1,0 +1,39 @@
+// A modal on the platform's <dialog>: focus moves in and is trapped by the
+// browser, Escape closes (unless an action is running), focus returns to
+// the button that opened it.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useId, useRef } from 'preact/hooks';
+
+type Props = { title: string; onClose: () => void; busy?: boolean; children: ComponentChildren; footer?: ComponentChildren; wide?: boolean };
+
+export function Dialog({ title, onClose, busy = false, children, footer, wide = false }: Props) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const id = useId();
+  const busyRef = useRef(busy);
+  busyRef.current = busy;
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const opener = document.activeElement as HTMLElement | null;
+    if (!el.open) el.showModal();
+    const onCancel = (e: Event) => {
+      e.preventDefault();
+      if (!busyRef.current) onClose();
+    };
+    el.addEventListener('cancel', onCancel);
+    return () => {
+      el.removeEventListener('cancel', onCancel);
+      if (el.open) el.close();
+      opener?.focus?.();
+    };
+  }, []);
+  return (
+    <dialog ref={ref} class={`st-dialog${wide ? ' st-dialog--wide' : ''}`} aria-labelledby={`${id}-t`} aria-busy={busy}>
+      <h2 id={`${id}-t`} class="st-dialog__title">
+        {title}
+      </h2>
+      <div class="st-dialog__body">{children}</div>
+      {footer && <div class="st-dialog__footer">{footer}</div>}
+    </dialog>
+  );
+}
