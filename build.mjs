@@ -67,3 +67,10 @@ if (gzipSync(js, { level: 9 }).length > PANEL_BUDGET_GZIP) {
   console.error(`dist/panel/app.js is over its budget of ${kib(PANEL_BUDGET_GZIP)} gzipped (issue 5)`);
   process.exit(1);
 }
+
+// The Plesk extension package (build/package.mjs, docs/extension.md): extension/,
+// the sidecar and the panel, zipped deterministically; its size and sha256 are printed
+// so a release can be checked against what was installed.
+const { buildPackage } = await import('./build/package.mjs');
+const extensionZip = buildPackage();
+console.error(`dist/${extensionZip.path.split('/').pop()} ${(extensionZip.size / 1024).toFixed(0)} KiB (${extensionZip.size} bytes, ${extensionZip.entries} files) sha256 ${extensionZip.sha256}`);

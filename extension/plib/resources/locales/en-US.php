@@ -1,0 +1,33 @@
+<?php
+// Texts of the PHP side (buttons, permission, service, errors, the service tab).
+// The panel itself is translated in frontend/i18n.
+$messages = [
+    'pageTitle' => 'Outgoing spam (sendtrace)',
+    'tabOverview' => 'Subscriptions',
+    'tabServer' => 'Service',
+    'buttonSubscription' => 'Outgoing spam',
+    'buttonSubscriptionDescription' => 'Which script is sending mail from this subscription, why the outgoing limit was hit, and how to stop it.',
+    'buttonAdmin' => 'Outgoing spam (sendtrace)',
+    'buttonAdminDescription' => 'Every subscription ranked by outgoing-spam risk: the scripts that send, the limits they hit, one-click quarantine.',
+    'buttonReseller' => 'Outgoing spam',
+    'permissionName' => 'Outgoing spam diagnosis (sendtrace)',
+    'permissionDescription' => "Lets the customer see which script sends mail from the subscription, quarantine it and reset the subscription's passwords.",
+    'serviceName' => 'sendtrace (outgoing spam finder)',
+    'noAccess' => 'This subscription does not exist or you cannot open it.',
+    'notInPlan' => 'Your hosting plan does not include the outgoing spam diagnosis.',
+    'statusUnit' => 'systemd unit',
+    'statusInstalled' => 'Unit installed',
+    'statusActive' => 'State',
+    'statusNoSystemd' => 'unknown (systemd is not running)',
+    'statusHealth' => 'Service answers',
+    'statusNoAnswer' => 'no answer on the socket',
+    'statusHealthValue' => '%%status%% (analysis #%%generation%%, up %%uptime%% s)',
+    'statusVersion' => 'Version',
+    'statusConfig' => 'Configuration file',
+    'statusSocket' => 'Socket',
+    'statusState' => 'State folder',
+    'statusQuarantine' => 'Quarantined files',
+    'statusAudit' => 'Audit log',
+    'statusKept' => 'State kept by an uninstall',
+    'statusHint' => 'Start, stop and restart the service in Tools & Settings > Services Management. After editing the configuration file, restart it.',
+];
