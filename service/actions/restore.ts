@@ -106,11 +106,26 @@ export function restoreFile(input: RestoreInput, options: RestoreOptions = {}): 
         fsyncSync(target.dir.fd);
         mark('newcomer-aside');
       }
-      if (method === 'link') linkSync(f.file, at(target.name));
-      else {
+      const copyBack = () => {
         copyFdToNewFile(qfd, at(tmp), mark);
         if (hashPath(at(tmp)).sha256 !== m.sha256) throw createError('SENDTRACE_ERR_ACTION_FAILED', `Restore of ${input.id}`, 'the copy does not match the quarantined bytes');
         linkSync(at(tmp), at(target.name));
+      };
+      if (method === 'copy') copyBack();
+      else {
+        try {
+          linkSync(f.file, at(target.name));
+        } catch (err) {
+          // Same st_dev but another mount (a bind mount, as the hardened unit's
+          // ProtectSystem=strict makes): link(2) says EXDEV. Copy instead, and
+          // say so in the intent first, so that a crash is rolled back right.
+          if (!isErrno(err, 'EXDEV')) throw err;
+          intent.method = 'copy';
+          intent.tmpNameBase64 = tmp.toString('base64');
+          writeFileAtomic(f.restoreIntent, `${JSON.stringify(intent)}\n`);
+          mark('intent-copy');
+          copyBack();
+        }
       }
       placed = true;
       fsyncSync(target.dir.fd);

@@ -3,7 +3,7 @@
 // quarantines at once), through the action functions with a step hook.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync, statSync, symlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -145,6 +145,35 @@ describe('quarantine and restore', () => {
     assert.equal(await readFile(path, 'utf8'), SCRIPT.repeat(1000));
     assert.equal(lstatSync(path).mode & 0o7777, 0o600);
     assert.deepEqual(readdirSync(w.acmeDocroot).filter((n) => n.includes('sendtrace-restore')), [], 'no temporary file left');
+  });
+
+  it('restores by copy when the web space is another mount of the same filesystem (link says EXDEV)', async (t) => {
+    // The hardened unit's ProtectSystem=strict makes the writable paths bind
+    // mounts: same st_dev as the quarantine, yet link(2) across them fails.
+    const path = join(w.acmeDocroot, 'bound.php');
+    await w.put(path, SCRIPT, { mode: 0o640 });
+    const checked = await checkAt(w, path);
+    const q = (() => {
+      try {
+        return quarantineFile(input(checked), {});
+      } finally {
+        checked.close();
+      }
+    })();
+    assert.equal(q.manifest.method, 'rename');
+    const mounted = spawnSync('mount', ['--bind', w.acmeDocroot, w.acmeDocroot], { encoding: 'utf8' });
+    if (mounted.status !== 0) return t.skip(`cannot bind-mount here (${mounted.stderr.trim() || mounted.error?.message}); needs root`);
+    try {
+      const r = restoreFile({ id: q.manifest.id, quarantineDir: w.quarantineDir, stateDir: w.stateDir, actor: 'test', now: Date.now(), zone: ZONE });
+      assert.equal(r.dryRun, false);
+      assert.equal(await readFile(path, 'utf8'), SCRIPT);
+      assert.equal(lstatSync(path).mode & 0o7777, 0o640);
+      assert.equal(lstatSync(path).uid, ACME.uid);
+      assert.deepEqual(readdirSync(w.acmeDocroot).filter((n) => n.includes('sendtrace-restore')), [], 'no temporary file left');
+      assert.equal(existsSync(files(w.quarantineDir, q.manifest.id).file), false, 'the quarantined copy is gone once restored');
+    } finally {
+      spawnSync('umount', [w.acmeDocroot]);
+    }
   });
 
   it('refuses and moves nothing when the file is swapped for a symlink to /etc/shadow between check and move', async () => {
