@@ -5,11 +5,11 @@
 // made tiny here so that every kind of line meets a border.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { createMailFlow } from '../../service/analysis/mail-flow.ts';
 import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
 import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
@@ -66,7 +66,12 @@ describe('maillog pass on two threads', () => {
   it('counts the fixture world (rotated logs, a .gz) exactly as one thread', async () => {
     const world = await cachedWorld();
     const logs = join(world.dir, 'var/log');
-    const one = await assertSame([join(logs, 'mail.log.2.gz'), join(logs, 'mail.log.1')], { unitBytes: 1 << 20 }, 'Asia/Tokyo', Date.parse(world.now));
+    // The world's logs are 280 MB; their first 12 MB each (cut at a line end) keep every kind of line and the
+    // rotation (.gz, then plain) at a twentieth of the time, three passes over them being the test.
+    const head = (b: Buffer) => b.subarray(0, b.lastIndexOf(0x0a, 12 << 20) + 1);
+    await writeFile(join(dir, 'mail.log.2.gz'), gzipSync(head(gunzipSync(await readFile(join(logs, 'mail.log.2.gz'))))));
+    await writeFile(join(dir, 'mail.log.1'), head(await readFile(join(logs, 'mail.log.1'))));
+    const one = await assertSame([join(dir, 'mail.log.2.gz'), join(dir, 'mail.log.1')], { unitBytes: 1 << 20 }, 'Asia/Tokyo', Date.parse(world.now));
     assert.ok(one.messages > 10_000);
   });
 
