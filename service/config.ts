@@ -24,7 +24,18 @@ export const ConfigFileSchema = z.strictObject({
   socketGroup: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'not a group name').optional(),
   secretFile: z.string().min(1).optional(),
   metricsPort: z.number().int().min(1).max(65535).nullable().optional(),
-});
+  // The live watcher (docs/live.md; docs/decisions/010-live-thresholds.md).
+  live: z.boolean().optional(),
+  livePollMs: z.number().int().min(200).max(60_000).optional(),
+  liveBurstPerMinute: z.number().int().min(1).max(1_000_000).optional(),
+  liveBurstFactor: z.number().min(2).max(1000).optional(),
+  liveMaxSources: z.number().int().min(100).max(1_000_000).optional(),
+  sendmail: z.string().min(1).nullable().optional(),
+  notifyFrom: z.email().max(254).optional(),
+  adminEmail: z.email().max(254).nullable().optional(),
+  webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+  webhookSecretFile: z.string().min(1).optional(),
+}).refine((c) => !c.webhookUrl || c.webhookSecretFile, { message: 'webhookUrl needs webhookSecretFile (the HMAC key; never inline in the config)', path: ['webhookSecretFile'] });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
 export type Config = {
@@ -43,6 +54,20 @@ export type Config = {
   secretFile: string;
   /** Loopback TCP port serving /metrics only; null: none. */
   metricsPort: number | null;
+  /** The live watcher: whether `serve` runs it, and its tuning (docs/live.md). */
+  live: boolean;
+  livePollMs: number;
+  liveBurstPerMinute: number;
+  liveBurstFactor: number;
+  liveMaxSources: number;
+  /** The local sendmail for incident e-mail; null: no e-mail. */
+  sendmail: string | null;
+  /** Envelope sender and From: of incident e-mail; null: sendtrace@<hostname>. */
+  notifyFrom: string | null;
+  /** Overrides psa's admin address for incident e-mail. */
+  adminEmail: string | null;
+  webhookUrl: string | null;
+  webhookSecretFile: string | null;
   /** Where the config came from, for messages. */
   source: string;
 };
@@ -61,6 +86,11 @@ export const PLESK_DEFAULTS = {
   socketPath: '/run/sendtrace/sendtrace.sock',
   socketGroup: 'psaadm',
   secretFile: '/etc/sendtrace/api-secret',
+  sendmail: '/usr/sbin/sendmail',
+  livePollMs: 1000,
+  liveBurstPerMinute: 30,
+  liveBurstFactor: 10,
+  liveMaxSources: 20_000,
 };
 
 /** Relative paths in a config file are relative to that file, so a config travels with its data. */
@@ -95,6 +125,16 @@ export function parseConfig(raw: unknown, source: string, baseDir: string, env: 
     socketGroup: c.socketGroup ?? PLESK_DEFAULTS.socketGroup,
     secretFile: c.secretFile ? at(c.secretFile) : PLESK_DEFAULTS.secretFile,
     metricsPort: c.metricsPort ?? null,
+    live: c.live ?? true,
+    livePollMs: c.livePollMs ?? PLESK_DEFAULTS.livePollMs,
+    liveBurstPerMinute: c.liveBurstPerMinute ?? PLESK_DEFAULTS.liveBurstPerMinute,
+    liveBurstFactor: c.liveBurstFactor ?? PLESK_DEFAULTS.liveBurstFactor,
+    liveMaxSources: c.liveMaxSources ?? PLESK_DEFAULTS.liveMaxSources,
+    sendmail: c.sendmail === null ? null : c.sendmail ? (c.sendmail.includes('/') ? at(c.sendmail) : c.sendmail) : PLESK_DEFAULTS.sendmail,
+    notifyFrom: c.notifyFrom ?? null,
+    adminEmail: c.adminEmail ?? null,
+    webhookUrl: c.webhookUrl ?? null,
+    webhookSecretFile: c.webhookSecretFile ? at(c.webhookSecretFile) : null,
     source,
   };
 }

@@ -13,6 +13,8 @@ import { isSendtraceWorker, serveWorkerJob, type WorkerLauncher } from './http/c
 import { createSidecar, type Sidecar, type SidecarOptions } from './http/sidecar.ts';
 import { prepareSocketPath, removeOwnSocket, resolveGroupId, secureSocket } from './http/socket-file.ts';
 import { parseIsoInstant } from './time.ts';
+import { createLiveWatcher, type LiveOverrides } from './live/live-sidecar.ts';
+import type { Watcher } from './live/watcher.ts';
 
 export const SERVE_USAGE = 'serve [--config FILE] [--socket PATH] [--dev-signer [--port N] [--now ISO-8601]]';
 
@@ -25,9 +27,11 @@ export type ServeOptions = Omit<SidecarOptions, 'secretGid' | 'worker'> & {
   groupFile?: string;
   /** Where to look for a Plesk installation (tests). */
   root?: string;
+  /** The live watcher (docs/live.md): false: not started (whatever config.live says); an object: test overrides. */
+  live?: false | LiveOverrides;
 };
 
-export type RunningServer = { sidecar: Sidecar; socketPath: string | null; tcp: AddressInfo | null; metrics: AddressInfo | null; close(): Promise<void> };
+export type RunningServer = { sidecar: Sidecar; socketPath: string | null; tcp: AddressInfo | null; metrics: AddressInfo | null; watcher: Watcher | null; close(): Promise<void> };
 
 /** The worker entry: this very program (the bundle, or service/main.ts under the TypeScript loader). */
 export function defaultLauncher(): WorkerLauncher {
@@ -41,8 +45,10 @@ export async function startServer(config: Config, o: ServeOptions): Promise<Runn
   // Off Plesk (the development signer) there is no psaadm: our own group reads the secret then.
   const gid = resolveGroupId(config.socketGroup, o.groupFile) ?? (dev ? process.getgid?.() ?? null : null);
   if (gid === null) throw createError('SENDTRACE_ERR_CONFIG', `'socketGroup' in ${config.source}`, `group '${config.socketGroup}' does not exist (Plesk's panel group is psaadm)`);
+  let watcher: Watcher | null = null;
   const sidecar = await createSidecar(config, {
     ...o, secretGid: gid, worker: o.worker ?? defaultLauncher(),
+    incidents: () => watcher?.incidents() ?? null,
     ...(dev ? { devSigner: o.root ? { root: o.root } : {} } : {}),
   });
   const { app } = sidecar;
@@ -78,14 +84,24 @@ export async function startServer(config: Config, o: ServeOptions): Promise<Runn
     throw err;
   }
   sidecar.cache.start();
+  if (config.live && o.live !== false) {
+    try {
+      watcher = createLiveWatcher(config, sidecar, o.env, o.live || {});
+      await watcher.start();
+    } catch (err) {
+      await sidecar.close();
+      throw err;
+    }
+  }
   const tcp = dev ? (app.server.address() as AddressInfo) : null;
   const metrics = metricsServer ? (metricsServer.address() as AddressInfo) : null;
   app.log.info({ socket: o.socketPath, tcp, metrics, devSigner: dev }, 'sidecar listening');
   let closing: Promise<void> | null = null;
   return {
-    sidecar, socketPath: o.socketPath, tcp, metrics,
+    sidecar, socketPath: o.socketPath, tcp, metrics, watcher,
     close() {
       closing ??= (async () => {
+        await watcher?.stop();
         if (metricsServer) await new Promise<void>((ok) => metricsServer!.close(() => ok()));
         await sidecar.close();
         if (o.socketPath && socketIno !== null) removeOwnSocket(o.socketPath, socketIno);

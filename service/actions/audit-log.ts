@@ -37,6 +37,8 @@ export type AuditEntry = Omit<AuditRecord, 'v' | 'at' | 'time' | 'watch' | 'deta
 
 /** Who acted, as far as the process can tell (the sidecar passes the panel user instead). */
 export function describeActor(env: Record<string, string | undefined>): string {
+  // The live watcher's automatic quarantine (service/live/policy.ts) runs this same action as "policy".
+  if (env.SENDTRACE_ACTOR === 'policy') return 'policy';
   const uid = process.getuid?.() ?? -1;
   const sudo = env.SUDO_USER;
   const user = env.USER ?? env.LOGNAME;

@@ -16,6 +16,8 @@ import { createSidecarMetrics, type SidecarMetrics } from './metrics.ts';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { registerActionRoutes } from './routes/actions.ts';
 import { registerEventRoutes } from './routes/events.ts';
+import { registerIncidentRoutes } from './routes/incidents.ts';
+import type { Incident } from '../live/incident.ts';
 import { registerRecordRoutes } from './routes/records.ts';
 import type { RouteDeps } from './routes/route-deps.ts';
 import { registerSettingsRoutes } from './routes/settings.ts';
@@ -47,6 +49,8 @@ export type AppDeps = {
   rateLimit?: RateLimitOptions;
   bodyLimit?: number;
   maxSkewMs?: number;
+  /** The live watcher's incidents; absent or null: the watcher is not running. */
+  incidents?: () => Incident[] | null;
   /** Extra Fastify plugins, registered last (the demo mounts the panel's static files). */
   plugins?: FastifyPluginAsync[];
 };
@@ -109,6 +113,7 @@ export function buildApp(config: Config, deps: AppDeps): SidecarApp {
   const routeDeps: RouteDeps = {
     config, cache: deps.cache, actions: deps.actions, hourly: deps.hourly ?? snapshotHourly, settings: deps.settings, events: deps.events, securityLog: deps.securityLog,
     limiter: createRateLimiter(deps.rateLimit ?? { burst: 10, perMinute: 10 }), metrics, clock, startedAt: clock(),
+    incidents: deps.incidents ?? (() => null),
   };
   registerStatusRoutes(app, routeDeps, () => m.render());
   registerSubscriptionRoutes(app, routeDeps);
@@ -117,6 +122,7 @@ export function buildApp(config: Config, deps: AppDeps): SidecarApp {
   registerRecordRoutes(app, routeDeps);
   registerSettingsRoutes(app, routeDeps);
   registerEventRoutes(app, routeDeps);
+  registerIncidentRoutes(app, routeDeps);
   for (const plugin of deps.plugins ?? []) void app.register(plugin);
   return Object.assign(app, { sidecarMetrics: metrics }) as SidecarApp;
 }

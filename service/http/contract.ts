@@ -4,6 +4,7 @@
 // file must stay free of anything but zod. Like CONTRACT.md, it only grows.
 import { z } from 'zod';
 import { SubscriptionDiagnosisSchema } from '../analysis/diagnosis.ts';
+import { IncidentSchema } from '../live/incident.ts';
 
 export const RoleSchema = z.enum(['admin', 'reseller', 'client']);
 const Iso = z.string();
@@ -163,7 +164,13 @@ export const ActionEventSchema = z.object({
   type: z.literal('action'), subscriptionId: z.number().int(), action: ActionNameSchema, dryRun: z.boolean(),
   result: z.enum(['done', 'partial', 'refused', 'failed']), at: Iso, by: z.string(),
 });
-export const ServerEventSchema = z.discriminatedUnion('type', [ScanEventSchema, FindingEventSchema, ActionEventSchema]);
+/** The live watcher (docs/live.md): an incident opened, got worse, or ended. Only for incidents of a subscription. */
+export const IncidentServerEventSchema = z.object({ type: z.literal('incident'), transition: z.enum(['opened', 'escalated', 'resolved']), incident: IncidentSchema });
+export const ServerEventSchema = z.discriminatedUnion('type', [ScanEventSchema, FindingEventSchema, ActionEventSchema, IncidentServerEventSchema]);
+
+// ---- GET /api/incidents (the live watcher's incidents the caller may see) ----
+export const IncidentsQuerySchema = z.strictObject({ state: z.enum(['open', 'all']).default('all'), subscription: z.string().regex(/^[1-9][0-9]{0,9}$/, 'a subscription id').transform(Number).optional() });
+export const IncidentsResponseSchema = z.object({ live: z.boolean(), incidents: z.array(IncidentSchema) });
 
 export const HealthResponseSchema = z.object({ status: z.enum(['ok', 'starting']), generation: Count, uptimeSeconds: z.number() });
 
@@ -192,4 +199,6 @@ export type SettingsDocument = z.infer<typeof SettingsDocumentSchema>;
 export type SettingsPutBody = z.infer<typeof SettingsPutBodySchema>;
 export type ServerEvent = z.infer<typeof ServerEventSchema>;
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+export type IncidentsResponse = z.infer<typeof IncidentsResponseSchema>;
+export type { Incident } from '../live/incident.ts';
 export type { SubscriptionDiagnosis } from '../analysis/diagnosis.ts';

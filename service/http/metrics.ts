@@ -21,6 +21,8 @@ export type Metrics = {
   counter(name: string, help: string): Counter;
   histogram(name: string, help: string, buckets: number[]): Histogram;
   gauge(name: string, help: string, read: GaugeReader): void;
+  /** A counter kept elsewhere (e.g. the live watcher's totals), read at scrape time. */
+  counterFrom(name: string, help: string, read: GaugeReader): void;
   render(): string;
 };
 
@@ -64,6 +66,9 @@ export function createMetrics(): Metrics {
     },
     gauge(name, help, read) {
       blocks.push(() => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...read().map((s) => `${name}${fmtLabels(s.labels)} ${s.value}`)].join('\n'));
+    },
+    counterFrom(name, help, read) {
+      blocks.push(() => [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...read().map((s) => `${name}${fmtLabels(s.labels)} ${s.value}`)].join('\n'));
     },
     render: () => `${blocks.map((b) => b()).join('\n')}\n`,
   };

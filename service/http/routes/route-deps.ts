@@ -18,6 +18,7 @@ import type { RateLimiter } from '../rate-limit.ts';
 import type { SecurityLog } from '../security-log.ts';
 import type { SettingsStore } from '../settings-store.ts';
 import type { EventHub } from '../sse.ts';
+import type { Incident } from '../../live/incident.ts';
 
 export type RouteDeps = {
   config: Config;
@@ -31,6 +32,8 @@ export type RouteDeps = {
   securityLog: SecurityLog;
   clock: () => number;
   startedAt: number;
+  /** The live watcher's incidents (null: not running). */
+  incidents: () => Incident[] | null;
 };
 
 export function identityOf(req: FastifyRequest): Identity {
