@@ -7,7 +7,7 @@ import { explain } from './explain.ts';
 import { groupBy } from './group.ts';
 import { median } from './leak.ts';
 import { readOmc } from './omc.ts';
-import type { Level, PanelData, PeakRow, StatRow } from '../sources/panel-data.ts';
+import type { PanelData } from '../sources/panel-data.ts';
 import { DAY, HOUR, formatIso } from '../time.ts';
 
 export type SubscriptionEvidence = {
@@ -34,26 +34,27 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   // Grouped once: filtering every table per subscription was quadratic at 10,000 subscriptions.
   const domainsBySub = groupBy(panel.domains, (d) => d.subscriptionId);
   const mailboxesBySub = groupBy(panel.mailboxes, (m) => m.subscriptionId);
-  const byObject = <T extends StatRow | PeakRow>(rows: Record<Level, T[]>) => ({
-    subscription: groupBy(rows.subscription, (r) => r.objectId),
-    domain: groupBy(rows.domain, (r) => r.objectId),
-    mailbox: groupBy(rows.mailbox, (r) => r.objectId),
-  });
-  const stats = byObject(panel.stats);
-  const peaks = byObject(panel.peaks);
+  const statTotals = new Map(panel.stats.subscription.totals.map((t) => [t.objectId, t]));
+  const statRows = groupBy(panel.stats.subscription.rows, (r) => r.objectId);
+  const peaks = {
+    subscription: groupBy(panel.peaks.subscription, (r) => r.objectId),
+    domain: groupBy(panel.peaks.domain, (r) => r.objectId),
+    mailbox: groupBy(panel.peaks.mailbox, (r) => r.objectId),
+  };
   for (const sub of panel.subscriptions) {
     if (input.only && sub.name !== input.only) continue;
     const domainIds = new Set((domainsBySub.get(sub.id) ?? []).map((d) => d.id));
     domainIds.add(sub.domainId);
     const mailboxIds = (mailboxesBySub.get(sub.id) ?? []).map((m) => m.id);
-    const pick = <T extends StatRow | PeakRow>(rows: { [L in Level]: Map<number, T[]> }) => ({
-      subscription: rows.subscription.get(sub.id) ?? [],
-      domain: [...domainIds].flatMap((id) => rows.domain.get(id) ?? []),
-      mailbox: mailboxIds.flatMap((id) => rows.mailbox.get(id) ?? []),
-    });
     const ev = input.evidence.get(sub.id);
     const omc = readOmc({
-      subscription: sub, stats: pick(stats), peaks: pick(peaks),
+      subscription: sub,
+      stats: { total: statTotals.get(sub.id) ?? null, rows: statRows.get(sub.id) ?? [] },
+      peaks: {
+        subscription: peaks.subscription.get(sub.id) ?? [],
+        domain: [...domainIds].flatMap((id) => peaks.domain.get(id) ?? []),
+        mailbox: mailboxIds.flatMap((id) => peaks.mailbox.get(id) ?? []),
+      },
       logRejectsHourly: ev?.logRejectsHourly ?? new Map(), logPassedHourly: ev?.logPassedHourly ?? new Map(), now,
     });
     const findings = ev ? attributeSubscription(ev.attribution) : [];
@@ -64,8 +65,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       : null;
     let messages24h = 0;
     for (const [h, c] of ev?.logPassedHourly ?? []) if (h >= now - DAY && h < now) messages24h += c;
-    const recentRejects = [...omc.hourly].some(([h, v]) => h >= now - DAY && v.rejected > 0);
-    const cause = top ? top.kind : omc.status === 'not-sending' || recentRejects ? 'unknown' : 'none';
+    const cause = top ? top.kind : omc.status === 'not-sending' || omc.rejectedLastDay ? 'unknown' : 'none';
     const owner = owners.get(sub.ownerId);
     const risk = Math.min(100, Math.round(Math.max(
       omc.status === 'not-sending' ? 95 : 0,

@@ -2,13 +2,21 @@
 // at which level, since when, and what the last hour looked like
 // (reference/plesk.md §1.3–1.6; a Peaks row with endDate NULL = still over
 // the limit is [I], the statuses "Sending mail"/"Not Sending" are [V]).
-import type { Level, PeakRow, StatRow, Subscription } from '../sources/panel-data.ts';
-import { HOUR } from '../time.ts';
+import type { Level, PeakRow, StatRow, StatTotal, Subscription } from '../sources/panel-data.ts';
+import { DAY, HOUR } from '../time.ts';
+
+/** Plesk writes an hour's row after the hour (cron at :20, [V]); a newer row than this is the last hour's. */
+export const LAST_HOUR_MAX_AGE = 2 * HOUR;
 
 export type OmcInput = {
   subscription: Subscription;
-  stats: Record<Level, StatRow[]>;   // already narrowed to this subscription's objects
-  peaks: Record<Level, PeakRow[]>;
+  /**
+   * The subscription's own statistics up to `now`: the totals of its hourly
+   * rows, and at least every row with rejects or younger than
+   * LAST_HOUR_MAX_AGE (more rows change nothing).
+   */
+  stats: { total: StatTotal | null; rows: StatRow[] };
+  peaks: Record<Level, PeakRow[]>;   // already narrowed to this subscription's objects
   logRejectsHourly: ReadonlyMap<number, number>;  // limit rejects the log ties to this subscription
   logPassedHourly: ReadonlyMap<number, number>;   // messages the log ties to this subscription
   now: number;
@@ -22,7 +30,8 @@ export type OmcReading = {
   lastHour: { passed: number; rejected: number; limit: number | null; from: 'panel' | 'log' | 'none' };
   rejectedTotal: number;
   passedTotal: number;
-  hourly: Map<number, { passed: number; rejected: number }>; // subscription level, panel first, else log
+  /** Any hour of the last day with rejects (the panel's hours, else the log's). */
+  rejectedLastDay: boolean;
 };
 
 const isOpen = (p: PeakRow, now: number) => p.begin <= now && (p.end === null || p.end > now);
@@ -35,27 +44,31 @@ export function readOmc(input: OmcInput): OmcReading {
   }
   const subPeak = openPeaks.filter((p) => p.level === 'subscription').sort((a, b) => a.begin - b.begin)[0];
 
-  const hourly = new Map<number, { passed: number; rejected: number }>();
-  for (const r of input.stats.subscription) if (r.hour <= now) hourly.set(r.hour, { passed: r.passed, rejected: r.rejected });
-  const panelHasData = hourly.size > 0;
-  if (!panelHasData) {
-    const hours = new Set([...input.logPassedHourly.keys(), ...input.logRejectsHourly.keys()]);
-    for (const h of hours) if (h < now) hourly.set(h, { passed: input.logPassedHourly.get(h) ?? 0, rejected: input.logRejectsHourly.get(h) ?? 0 });
-  }
+  // Totals over the window: the panel's when it has any row, else the log's hours.
+  const panelRows = input.stats.rows.filter((r) => r.hour <= now);
+  const total = input.stats.total;
   let rejectedTotal = 0;
   let passedTotal = 0;
-  for (const v of hourly.values()) {
-    rejectedTotal += v.rejected;
-    passedTotal += v.passed;
+  let rejectedLastDay = false;
+  if (total && total.rows > 0) {
+    rejectedTotal = total.rejected;
+    passedTotal = total.passed;
+    rejectedLastDay = panelRows.some((r) => r.hour >= now - DAY && r.rejected > 0);
+  } else {
+    for (const [h, c] of input.logPassedHourly) if (h < now) passedTotal += c;
+    for (const [h, c] of input.logRejectsHourly) {
+      if (h >= now) continue;
+      rejectedTotal += c;
+      if (h >= now - DAY && c > 0) rejectedLastDay = true;
+    }
   }
 
-  // The last full hour. Plesk writes its row after the hour (cron at :20, [V]);
-  // a row older than two hours is stale, and the log speaks instead.
+  // The last full hour. A row older than LAST_HOUR_MAX_AGE is stale, and the log speaks instead.
   const lastFull = Math.floor(now / HOUR) * HOUR - HOUR;
-  const panelRows = input.stats.subscription.filter((r) => r.hour <= now).sort((a, b) => b.hour - a.hour);
-  const latest = panelRows[0];
+  let latest: StatRow | undefined;
+  for (const r of panelRows) if (!latest || r.hour > latest.hour) latest = r;
   let lastHour: OmcReading['lastHour'];
-  if (latest && now - latest.hour <= 2 * HOUR) {
+  if (latest && now - latest.hour <= LAST_HOUR_MAX_AGE) {
     lastHour = { passed: latest.passed, rejected: latest.rejected, limit: latest.limit >= 0 ? latest.limit : (subscription.limits.subscription ?? null), from: 'panel' };
   } else if (input.logPassedHourly.size || input.logRejectsHourly.size) {
     lastHour = { passed: input.logPassedHourly.get(lastFull) ?? 0, rejected: input.logRejectsHourly.get(lastFull) ?? 0, limit: subscription.limits.subscription, from: 'log' };
@@ -64,7 +77,8 @@ export function readOmc(input: OmcInput): OmcReading {
   }
   if (lastHour.limit !== null && lastHour.limit < 0) lastHour.limit = null;
 
-  if (subPeak) return { status: 'not-sending', blockedSince: subPeak.begin, blockedLevel: 'subscription', openPeaks, lastHour, rejectedTotal, passedTotal, hourly };
+  const totals = { rejectedTotal, passedTotal, rejectedLastDay };
+  if (subPeak) return { status: 'not-sending', blockedSince: subPeak.begin, blockedLevel: 'subscription', openPeaks, lastHour, ...totals };
 
   // Before Plesk's hourly statistics catch up, the log's limit rejects tell:
   // rejections in the last hour mean the subscription is being refused now.
@@ -73,8 +87,8 @@ export function readOmc(input: OmcInput): OmcReading {
     let since = lastFull + HOUR;
     if (!input.logRejectsHourly.get(since)) since = lastFull;
     while ((input.logRejectsHourly.get(since - HOUR) ?? 0) > 0) since -= HOUR;
-    return { status: 'not-sending', blockedSince: since, blockedLevel: null, openPeaks, lastHour, rejectedTotal, passedTotal, hourly };
+    return { status: 'not-sending', blockedSince: since, blockedLevel: null, openPeaks, lastHour, ...totals };
   }
   const other = openPeaks.find((p) => p.level !== 'subscription');
-  return { status: 'sending', blockedSince: null, blockedLevel: other?.level ?? null, openPeaks, lastHour, rejectedTotal, passedTotal, hourly };
+  return { status: 'sending', blockedSince: null, blockedLevel: other?.level ?? null, openPeaks, lastHour, ...totals };
 }

@@ -27,7 +27,7 @@ export type Gathered = {
 export type GatheredIndex = {
   domainsBySub: Map<number, PanelData['domains']>;
   mailboxesBySub: Map<number, PanelData['mailboxes']>;
-  mailboxStats: Map<number, PanelData['stats']['mailbox']>;
+  mailboxRejected: Map<number, number>;   // psa's rejects per mailbox id over the statistics window
   mailboxPeaks: Set<number>;
   webByVhost: Map<string, WebActivity['scripts'] extends Map<string, infer S> ? S[] : never>;
   phpMailByDir: Map<string, LocalPhpScript[]>;
@@ -41,7 +41,7 @@ export function indexGathered(g: Gathered, vhostsRoot: string): GatheredIndex {
   return {
     domainsBySub: groupBy(g.panel.domains, (d) => d.subscriptionId),
     mailboxesBySub: groupBy(g.panel.mailboxes, (m) => m.subscriptionId),
-    mailboxStats: groupBy(g.panel.stats.mailbox, (r) => r.objectId),
+    mailboxRejected: new Map(g.panel.stats.mailbox.totals.map((t) => [t.objectId, t.rejected])),
     mailboxPeaks: new Set(g.panel.peaks.mailbox.map((r) => r.objectId)),
     webByVhost: groupBy(g.web?.scripts.values() ?? [], (s) => s.vhost.toLowerCase().replace(/^www\./, '')),
     phpMailByDir: byAncestorDir(phpMail, (s) => s.path),
@@ -133,10 +133,9 @@ export function evidenceFor(g: Gathered, p: SubscriptionPlaces, files: ScriptFil
     if (!s) continue;
     add(s);
     const id = mailboxIds.get(address);
-    const rows = id === undefined ? [] : ix.mailboxStats.get(id) ?? [];
     mailboxes.push({
       address, sender: view(s),
-      mailboxRejected: rows.reduce((n, r) => n + r.rejected, 0),
+      mailboxRejected: id === undefined ? 0 : ix.mailboxRejected.get(id) ?? 0,
       mailboxPeak: id !== undefined && ix.mailboxPeaks.has(id),
     });
   }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { MailFlow } from '../analysis/mail-flow.ts';
 import { diagnose, type SubscriptionEvidence } from '../analysis/diagnose.ts';
+import { LAST_HOUR_MAX_AGE } from '../analysis/omc.ts';
 import { DiagnosisSchema, type Diagnosis } from '../analysis/diagnosis.ts';
 import { createWebActivityReducer, type WebActivity } from '../analysis/web-activity.ts';
 import { createError, EXIT, SendtraceError, describeError } from '../errors.ts';
@@ -46,7 +47,8 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   let readable = 0;
   const window = { from: now - CORRELATION_HOURS * HOUR, to: now };
 
-  const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now }).catch((err: unknown) => {
+  // Hourly rows one by one only where they can matter (readOmc): rejects, and the last hour's row; the rest as totals.
+  const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now, rowsSince: now - LAST_HOUR_MAX_AGE }).catch((err: unknown) => {
     if (err instanceof SendtraceError) {
       warnings.push(err.message);
       return null;

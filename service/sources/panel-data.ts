@@ -59,6 +59,26 @@ export const StatRowSchema = z.object({
 });
 export type StatRow = z.infer<typeof StatRowSchema>;
 
+/**
+ * One object's hourly rows in the read window, summed in SQL (psa keeps ~720
+ * rows an object a month [V]; 10,000 subscriptions are 7 million rows, which
+ * the diagnosis only ever adds up).
+ */
+export const StatTotalSchema = z.object({
+  objectId: z.number().int(),
+  rows: z.number().int().nonnegative(),  // hourly rows in the window
+  passed: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+});
+export type StatTotal = z.infer<typeof StatTotalSchema>;
+
+/**
+ * One level's statistics: totals per object over the window, and the hourly
+ * rows read one by one — those with rejects, and every row collected since
+ * ReadPanelOptions.rowsSince (panel-db.ts; by default the whole window).
+ */
+export type LevelStats = { totals: StatTotal[]; rows: StatRow[] };
+
 export const PeakRowSchema = z.object({
   objectId: z.number().int(),
   begin: z.number(),
@@ -75,6 +95,6 @@ export type PanelData = {
   subscriptions: Subscription[];
   domains: Domain[];
   mailboxes: Mailbox[];
-  stats: Record<Level, StatRow[]>;
+  stats: Record<Level, LevelStats>;
   peaks: Record<Level, PeakRow[]>;
 };

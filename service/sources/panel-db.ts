@@ -4,26 +4,43 @@
 // simulator's sql.js backend runs them unchanged; everything a user controls
 // (names, addresses) stays out of SQL and is joined in TypeScript. All queries
 // travel in one `plesk db` call (plesk-db.ts).
+//
+// The hourly OMC statistics are the bulk of psa (~720 rows an object a month [V];
+// 7 million at 10,000 subscriptions): they are summed in SQL per object, and only
+// the rows the diagnosis reads one by one — rejects, the last hours — cross the
+// client (docs/decisions/011-omc-totals-in-sql.md).
 import type { Config } from '../config.ts';
 import { createError } from '../errors.ts';
-import type { Domain, Level, Mailbox, PanelData, PeakRow, StatRow, Subscription } from './panel-data.ts';
+import type { Domain, Level, LevelStats, Mailbox, PanelData, PeakRow, StatRow, Subscription } from './panel-data.ts';
 import { resolveLimits, resolveServerLimits, type OmcLayer } from './omc-limits.ts';
 import * as q from './panel-queries.ts';
 import { queryPleskDb, type PleskDbResult } from './plesk-db.ts';
 import { sqlDatetime } from './sql-text.ts';
+import { HOUR } from '../time.ts';
 
-export type ReadPanelOptions = { since: number; until: number; timeoutMs?: number };
+export type ReadPanelOptions = {
+  since: number;
+  until: number;
+  /** Hourly rows collected from here on are read whatever they hold; before it, only rows with rejects (default: since, every row). */
+  rowsSince?: number;
+  timeoutMs?: number;
+};
+
+// psa's DATETIMEs are wall-clock time: across a DST change an instant's wall
+// clock can run behind an earlier one's by the shift (at most 2 h anywhere), so
+// the SQL bound on recent rows is that much earlier and TypeScript cuts exactly.
+const DST_MARGIN = 2 * HOUR;
 
 /** Tables that an older Plesk may lack: a warning, not a failure (everything else must be there). */
 const OPTIONAL = new Set<string>(['ServiceNodeConfiguration', 'PlansSubscriptions', 'TmplData', 'Templates', 'SubscriptionProperties', 'mail',
   ...q.LEVELS.flatMap((l) => [l.statsTable, l.peaksTable])]);
 
-/** Rows of one query; a missing optional table becomes a warning naming it. */
-function rowsOf<T>(result: PleskDbResult<T>, warnings: string[]): T[] {
+/** Rows of one query; a missing optional table is noted (one warning per table, naming what was not read). */
+function rowsOf<T>(result: PleskDbResult<T>, warnings: string[], missing: Map<string, string[]>): T[] {
   warnings.push(...result.warnings);
   if (result.missingTable) {
     if (!OPTIONAL.has(result.missingTable)) throw createError('SENDTRACE_ERR_PANEL_DB', result.label, `table ${result.missingTable} does not exist`);
-    warnings.push(`psa table ${result.missingTable} does not exist (older Plesk?): ${result.label} not read`);
+    missing.set(result.missingTable, [...(missing.get(result.missingTable) ?? []), result.label]);
   }
   return result.rows;
 }
@@ -49,30 +66,40 @@ export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const since = sqlDatetime(opts.since, zone);
   const until = sqlDatetime(opts.until, zone);
+  const rowsSince = Math.max(opts.rowsSince ?? opts.since, opts.since);
+  const cut = rowsSince > opts.since;
+  const recent = cut ? sqlDatetime(Math.max(opts.since, rowsSince - DST_MARGIN), zone) : since;
   const [subLevel, domainLevel, mailLevel] = q.LEVELS;
   const queries = [
     q.owners(), q.subscriptions(), q.domains(), q.mailboxes(), q.serverSettings(), q.planSettings(), q.subscriptionSettings(),
-    q.stats(subLevel, since, until, zone), q.peaks(subLevel, since, until, zone),
-    q.stats(domainLevel, since, until, zone), q.peaks(domainLevel, since, until, zone),
-    q.stats(mailLevel, since, until, zone), q.peaks(mailLevel, since, until, zone),
+    q.statTotals(subLevel, since, until), q.statRowsOfNote(subLevel, since, until, recent, zone), q.peaks(subLevel, since, until, zone),
+    q.statTotals(domainLevel, since, until), q.statRowsOfNote(domainLevel, since, until, recent, zone), q.peaks(domainLevel, since, until, zone),
+    q.statTotals(mailLevel, since, until), q.statRowsOfNote(mailLevel, since, until, recent, zone), q.peaks(mailLevel, since, until, zone),
   ] as const;
   const r = await queryPleskDb(config, queries, { timeoutMs });
   const warnings: string[] = [];
-  const owners = rowsOf(r[0], warnings);
-  const subRows = rowsOf(r[1], warnings);
-  const domainRows = rowsOf(r[2], warnings);
-  const mailRows = rowsOf(r[3], warnings);
-  const serverRows = rowsOf(r[4], warnings);
-  const planRows = rowsOf(r[5], warnings);
-  const propRows = rowsOf(r[6], warnings);
+  const missing = new Map<string, string[]>();
+  const owners = rowsOf(r[0], warnings, missing);
+  const subRows = rowsOf(r[1], warnings, missing);
+  const domainRows = rowsOf(r[2], warnings, missing);
+  const mailRows = rowsOf(r[3], warnings, missing);
+  const serverRows = rowsOf(r[4], warnings, missing);
+  const planRows = rowsOf(r[5], warnings, missing);
+  const propRows = rowsOf(r[6], warnings, missing);
   // As of `until`: a peak that ended later was still open then.
   const asOfUntil = (rows: PeakRow[]) => rows.map((p) => (p.end !== null && p.end > opts.until ? { ...p, end: null } : p));
-  const stats: Record<Level, StatRow[]> = { subscription: rowsOf(r[7], warnings), domain: rowsOf(r[9], warnings), mailbox: rowsOf(r[11], warnings) };
-  const peaks: Record<Level, PeakRow[]> = {
-    subscription: asOfUntil(rowsOf(r[8], warnings)),
-    domain: asOfUntil(rowsOf(r[10], warnings)),
-    mailbox: asOfUntil(rowsOf(r[12], warnings)),
+  const ofNote = (rows: StatRow[]) => (cut ? rows.filter((x) => x.rejected > 0 || x.hour >= rowsSince) : rows);
+  const stats: Record<Level, LevelStats> = {
+    subscription: { totals: rowsOf(r[7], warnings, missing), rows: ofNote(rowsOf(r[8], warnings, missing)) },
+    domain: { totals: rowsOf(r[10], warnings, missing), rows: ofNote(rowsOf(r[11], warnings, missing)) },
+    mailbox: { totals: rowsOf(r[13], warnings, missing), rows: ofNote(rowsOf(r[14], warnings, missing)) },
   };
+  const peaks: Record<Level, PeakRow[]> = {
+    subscription: asOfUntil(rowsOf(r[9], warnings, missing)),
+    domain: asOfUntil(rowsOf(r[12], warnings, missing)),
+    mailbox: asOfUntil(rowsOf(r[15], warnings, missing)),
+  };
+  for (const [table, labels] of missing) warnings.push(`psa table ${table} does not exist (older Plesk?): ${labels.join(', ')} not read`);
 
   // Server settings of the first (local) service node [I: node 1 is the local one].
   const firstNode = serverRows[0]?.node;

@@ -1,8 +1,9 @@
 // The psa queries of panel-db.ts, each with its columns and the zod schema its
 // rows must pass. Names are [V] from a psa dump (reference/plesk.md §1.3, §1.4, §3)
 // unless marked. Portable SQL only (the simulator's sql.js backend runs the same
-// text): no MySQL functions, ORDER BY integers and DATETIMEs only (MariaDB and
-// SQLite collate text differently), values only through sql`` (integers, DATETIMEs).
+// text): no MySQL functions (the standard aggregates COUNT and SUM are fine), ORDER BY
+// integers and DATETIMEs only (MariaDB and SQLite collate text differently),
+// values only through sql`` (integers, DATETIMEs).
 import { z } from 'zod';
 import type { Level } from './panel-data.ts';
 import { sqlDatetimeIn, sqlInt, sqlNullableInt, sqlNullableText, sqlText } from './mysql-batch.ts';
@@ -90,13 +91,34 @@ export const LEVELS = [
 ] as const satisfies ReadonlyArray<{ level: Level; statsTable: string; peaksTable: string; stats: SqlText; peaks: SqlText; id: SqlText }>;
 export type LevelTables = (typeof LEVELS)[number];
 
-/** Hourly rows with collectDate in [since, until]. */
+const statRow = (zone: string) =>
+  z.object({ objectId: sqlInt, hour: sqlDatetimeIn(zone), limit: sqlInt, passed: sqlInt.pipe(z.number().nonnegative()), rejected: sqlInt.pipe(z.number().nonnegative()) });
+
+/** Hourly rows with collectDate in [since, until] (all of them: millions on a large server; the timeline's reader streams them instead). */
 export const stats = (l: LevelTables, since: SqlText, until: SqlText, zone: string) =>
   query(`${l.level} statistics`,
     sql`SELECT ${l.id}, collectDate, limitValue, passed, rejected FROM ${l.stats}
 WHERE collectDate >= ${since} AND collectDate <= ${until} ORDER BY ${l.id}, collectDate`,
-    ['objectId', 'hour', 'limit', 'passed', 'rejected'],
-    z.object({ objectId: sqlInt, hour: sqlDatetimeIn(zone), limit: sqlInt, passed: sqlInt.pipe(z.number().nonnegative()), rejected: sqlInt.pipe(z.number().nonnegative()) }));
+    ['objectId', 'hour', 'limit', 'passed', 'rejected'], statRow(zone));
+
+/**
+ * Per object over [since, until]: how many hourly rows, and their sums. One pass
+ * over the table inside the database instead of every row through the client
+ * (MariaDB prints a SUM of integers without decimals, as SQLite does).
+ */
+export const statTotals = (l: LevelTables, since: SqlText, until: SqlText) =>
+  query(`${l.level} statistics totals`,
+    sql`SELECT ${l.id}, COUNT(*), SUM(passed), SUM(rejected) FROM ${l.stats}
+WHERE collectDate >= ${since} AND collectDate <= ${until} GROUP BY ${l.id} ORDER BY ${l.id}`,
+    ['objectId', 'rows', 'passed', 'rejected'],
+    z.object({ objectId: sqlInt, rows: sqlInt.pipe(z.number().nonnegative()), passed: sqlInt.pipe(z.number().nonnegative()), rejected: sqlInt.pipe(z.number().nonnegative()) }));
+
+/** Hourly rows in [since, until] that had rejects or were collected from `recent` on: the few the diagnosis reads one by one. */
+export const statRowsOfNote = (l: LevelTables, since: SqlText, until: SqlText, recent: SqlText, zone: string) =>
+  query(`${l.level} statistics`,
+    sql`SELECT ${l.id}, collectDate, limitValue, passed, rejected FROM ${l.stats}
+WHERE collectDate >= ${since} AND collectDate <= ${until} AND (rejected > 0 OR collectDate >= ${recent}) ORDER BY ${l.id}, collectDate`,
+    ['objectId', 'hour', 'limit', 'passed', 'rejected'], statRow(zone));
 
 /** Over-limit periods overlapping [since, until]; endDate NULL = still over the limit [I]. */
 export const peaks = (l: LevelTables, since: SqlText, until: SqlText, zone: string) =>

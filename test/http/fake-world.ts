@@ -14,7 +14,7 @@
 import type { Diagnosis, SubscriptionDiagnosis } from '../../service/analysis/diagnosis.ts';
 import type { Identity } from '../../service/http/auth/signature.ts';
 import { attachMinutes, buildSnapshotData, type SnapshotData } from '../../service/http/cache/snapshot.ts';
-import type { PanelData } from '../../service/sources/panel-data.ts';
+import type { Level, PanelData, StatRow } from '../../service/sources/panel-data.ts';
 import { formatIso, HOUR, MINUTE } from '../../service/time.ts';
 
 export const ZONE = 'Asia/Tokyo';
@@ -91,8 +91,9 @@ export function fakeDiagnosis(): Diagnosis {
 export const LAST_COLLECTED = Date.parse('2022-02-03T20:00:00+09:00');
 export const STATS_FROM = NOW - 35 * 24 * HOUR;
 
-export function fakePanel(): PanelData {
-  const stats: PanelData['stats'] = { subscription: [], domain: [], mailbox: [] };
+/** psa of the fake world, with every hourly row (what a snapshot built without psa's statistics reader serves). */
+export function fakePanel(): Omit<PanelData, 'stats'> & { stats: Record<Level, StatRow[]> } {
+  const stats: Record<Level, StatRow[]> = { subscription: [], domain: [], mailbox: [] };
   for (let h = LAST_COLLECTED - 48 * HOUR; h <= LAST_COLLECTED; h += HOUR) {
     const burst = h > LAST_COLLECTED - 3 * HOUR;
     stats.subscription.push({ objectId: 10, hour: h, limit: 500, passed: burst ? 500 : 300, rejected: burst ? 19500 : 0 });

@@ -1,5 +1,5 @@
 // The streamed reader of psa's hourly statistics (the timeline's data):
-// compared, row for row, with the zod-checked reader the diagnosis uses,
+// compared, row for row, with the zod-checked query of every row (panel-queries.ts),
 // through the plesk simulator on the fixture world's psa; and its handling
 // of lines that are not a statistics row.
 import { describe, it } from 'node:test';
@@ -12,7 +12,9 @@ import { createPsaHourly } from '../../service/http/cache/hourly-source.ts';
 import { createSnapshotView } from '../../service/http/cache/snapshot-view.ts';
 import { createStatsCollector, readHourlyStats, readStatsSummary } from '../../service/http/cache/stats-reader.ts';
 import { fakeSnapshot } from './fake-world.ts';
-import { readPanel } from '../../service/sources/panel-db.ts';
+import { LEVELS, stats as statsQuery } from '../../service/sources/panel-queries.ts';
+import { queryPleskDb } from '../../service/sources/plesk-db.ts';
+import { sqlDatetime } from '../../service/sources/sql-text.ts';
 import { DAY } from '../../service/time.ts';
 import { cachedWorld } from '../fixtures/expand/world.ts';
 import { makePleskSim } from '../helpers/plesk-sim.ts';
@@ -20,15 +22,16 @@ import { makePleskSim } from '../helpers/plesk-sim.ts';
 const SUBS_OF_WORLD = [3, 4, 5];
 
 describe('hourly statistics reader', () => {
-  it('reads the same rows as the diagnosis\' reader, grouped by subscription in hour order', async (t) => {
+  it('reads the same rows as the zod-checked query, grouped by subscription in hour order', async (t) => {
     const world = await cachedWorld();
     const sim = await makePleskSim({ sqlite: join(world.dir, 'psa.sql') });
     t.after(() => sim.remove());
     const config = { plesk: sim.path, timezone: 'Asia/Tokyo' };
     const now = Date.parse(world.now);
     const range = { since: now - 35 * DAY, until: now };
-    const [mine, theirs] = await Promise.all([readHourlyStats(config, range), readPanel(config, range)]);
-    const rows = theirs.panel.stats.subscription;
+    const everyRow = statsQuery(LEVELS[0], sqlDatetime(range.since, config.timezone), sqlDatetime(range.until, config.timezone), config.timezone);
+    const [mine, [theirs]] = await Promise.all([readHourlyStats(config, range), queryPleskDb(config, [everyRow] as const, { timeoutMs: 60_000 })]);
+    const rows = theirs.rows;
     assert.ok(rows.length > 100, `the world has statistics (${rows.length} rows)`);
     assert.equal(mine.rows, rows.length);
     assert.deepEqual([mine.skipped, mine.warnings], [0, []]);

@@ -13,7 +13,7 @@ const script = {
 } as unknown as Finding;
 const base: ExplainInput = {
   name: 'sk-seikan.jp',
-  omc: { status: 'not-sending', blockedSince: Date.parse('2022-02-03T15:00:00+09:00'), blockedLevel: 'subscription', openPeaks: [], lastHour: { passed: 500, rejected: 19500, limit: 500, from: 'panel' }, rejectedTotal: 154149, passedTotal: 0, hourly: new Map() },
+  omc: { status: 'not-sending', blockedSince: Date.parse('2022-02-03T15:00:00+09:00'), blockedLevel: 'subscription', openPeaks: [], lastHour: { passed: 500, rejected: 19500, limit: 500, from: 'panel' }, rejectedTotal: 154149, passedTotal: 0, rejectedLastDay: true },
   limits: { subscription: 500, domain: 250, mailbox: 100 }, top: script, leak: null, messages24h: 12000, now, zone: 'Asia/Tokyo',
 };
 

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendtraceError } from '../../service/errors.ts';
-import { readPanel } from '../../service/sources/panel-db.ts';
+import { readPanel, type ReadPanelOptions } from '../../service/sources/panel-db.ts';
 import { runCommand } from '../../service/sources/run-command.ts';
 import { parseIsoInstant, parseSqlDatetime } from '../../service/time.ts';
 import { schemaPath, startMariadb, type Mariadb } from '../helpers/mariadb.ts';
@@ -41,7 +41,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const read = (plesk: string, opts = window) => readPanel({ plesk, timezone: zone }, opts);
+const read = (plesk: string, opts: ReadPanelOptions = window) => readPanel({ plesk, timezone: zone }, opts);
 
 async function assertPanelDbError(promise: Promise<unknown>, pattern: RegExp) {
   await assert.rejects(promise, (err: unknown) => {
@@ -111,21 +111,45 @@ describe('readPanel on MariaDB', () => {
 
   it('reads hourly statistics of all three levels inside the window only, as instants in the server zone', async () => {
     const { panel } = await read(onMariadb.path);
-    assert.deepEqual(panel.stats.subscription.filter((s) => s.objectId === 1), [
+    assert.deepEqual(panel.stats.subscription.rows.filter((s) => s.objectId === 1), [
       { objectId: 1, hour: tokyo('2022-02-03 20:00:00'), limit: 500, passed: 500, rejected: 19500 },
       { objectId: 1, hour: tokyo('2022-02-03 21:00:00'), limit: 500, passed: 500, rejected: 20100 },
       { objectId: 1, hour: tokyo('2022-02-03 22:00:00'), limit: 500, passed: 500, rejected: 18000 },
     ]);
-    assert.deepEqual(panel.stats.subscription.find((s) => s.objectId === 2)?.limit, -1);
-    assert.deepEqual(panel.stats.domain.map((s) => [s.objectId, s.passed]), [[10, 3], [20, 12]]);
-    assert.deepEqual(panel.stats.mailbox.map((s) => [s.objectId, s.rejected]), [[1000, 0], [1003, 4]]);
+    assert.deepEqual(panel.stats.subscription.rows.find((s) => s.objectId === 2)?.limit, -1);
+    assert.deepEqual(panel.stats.domain.rows.map((s) => [s.objectId, s.passed]), [[10, 3], [20, 12]]);
+    assert.deepEqual(panel.stats.mailbox.rows.map((s) => [s.objectId, s.rejected]), [[1000, 0], [1003, 4]]);
+  });
+
+  it('sums each object\'s hourly rows of the window in SQL', async () => {
+    const { panel } = await read(onMariadb.path);
+    // Subscription 1's row of Feb 2 and the one after the window are not counted.
+    assert.deepEqual(panel.stats.subscription.totals, [
+      { objectId: 1, rows: 3, passed: 1500, rejected: 57600 },
+      { objectId: 2, rows: 1, passed: 12, rejected: 0 },
+    ]);
+    assert.deepEqual(panel.stats.domain.totals, [{ objectId: 10, rows: 1, passed: 3, rejected: 0 }, { objectId: 20, rows: 1, passed: 12, rejected: 0 }]);
+    assert.deepEqual(panel.stats.mailbox.totals, [{ objectId: 1000, rows: 1, passed: 2, rejected: 0 }, { objectId: 1003, rows: 1, passed: 10, rejected: 4 }]);
+  });
+
+  it('with rowsSince, reads one by one only the rows with rejects and those collected since then; totals still cover the window', async () => {
+    const full = await read(onMariadb.path);
+    const { panel } = await read(onMariadb.path, { ...window, rowsSince: at('2022-02-03T21:30:00+09:00') });
+    assert.deepEqual(panel.stats.subscription.rows.map((s) => [s.objectId, s.rejected]), [[1, 19500], [1, 20100], [1, 18000]]);
+    assert.deepEqual(panel.stats.domain.rows, []);
+    assert.deepEqual(panel.stats.mailbox.rows.map((s) => s.objectId), [1003]);
+    for (const level of ['subscription', 'domain', 'mailbox'] as const) assert.deepEqual(panel.stats[level].totals, full.panel.stats[level].totals);
+    // A row collected exactly at rowsSince is read, rejects or not.
+    const at21 = await read(onMariadb.path, { ...window, rowsSince: at('2022-02-03T21:00:00+09:00') });
+    assert.deepEqual(at21.panel.stats.domain.rows.map((s) => s.objectId), [10, 20]);
+    assert.deepEqual(at21.panel.stats.subscription.rows.filter((s) => s.objectId === 2).length, 1);
   });
 
   it('converts DATETIMEs with the configured time zone', async () => {
     const { panel } = await readPanel({ plesk: onMariadb.path, timezone: 'UTC' }, {
       since: Date.UTC(2022, 1, 3, 0), until: Date.UTC(2022, 1, 3, 23, 30),
     });
-    assert.deepEqual(panel.stats.subscription.filter((s) => s.objectId === 1).map((s) => s.hour), [20, 21, 22].map((h) => Date.UTC(2022, 1, 3, h)));
+    assert.deepEqual(panel.stats.subscription.rows.filter((s) => s.objectId === 1).map((s) => s.hour), [20, 21, 22].map((h) => Date.UTC(2022, 1, 3, h)));
   });
 
   it('reads peaks overlapping the window; one that ended after the window is still open as of its end', async () => {
@@ -172,7 +196,14 @@ describe('readPanel on MariaDB', () => {
 describe('readPanel on the sql.js backend', () => {
   it('gives the same result as on MariaDB', async () => {
     const [m, s] = await Promise.all([read(onMariadb.path), read(onSqlite.path)]);
-    assert.ok(m.panel.subscriptions.length >= 4 && m.panel.stats.subscription.length >= 4);
+    assert.ok(m.panel.subscriptions.length >= 4 && m.panel.stats.subscription.rows.length >= 4 && m.panel.stats.subscription.totals.length >= 2);
+    assert.deepEqual(s, m);
+  });
+
+  it('gives the same totals and rows of note as on MariaDB', async () => {
+    const opts = { ...window, rowsSince: at('2022-02-03T21:30:00+09:00') };
+    const [m, s] = await Promise.all([read(onMariadb.path, opts), read(onSqlite.path, opts)]);
+    assert.equal(m.panel.stats.subscription.rows.length, 3);
     assert.deepEqual(s, m);
   });
 
@@ -224,10 +255,11 @@ describe('readPanel on an older Plesk without some tables', () => {
       const { panel, warnings } = await read(onMariadb.path);
       assert.ok(warnings.some((w) => /SubscriptionOutgoingMessagesStats does not exist.*subscription statistics/.test(w)), warnings.join('\n'));
       assert.ok(warnings.some((w) => /MailOutgoingMessagesPeaks does not exist.*mailbox peaks/.test(w)), warnings.join('\n'));
-      assert.deepEqual([panel.stats.subscription, panel.peaks.mailbox], [[], []]);
+      assert.deepEqual([panel.stats.subscription, panel.peaks.mailbox], [{ totals: [], rows: [] }, []]);
+      assert.equal(warnings.filter((w) => w.includes('SubscriptionOutgoingMessagesStats')).length, 1, 'one warning per missing table');
       // Queries after each missing table still ran.
       assert.equal(panel.peaks.subscription.length, 2);
-      assert.equal(panel.stats.mailbox.length, 2);
+      assert.equal(panel.stats.mailbox.rows.length, 2);
       assert.equal(panel.subscriptions.length, 4);
     } finally {
       await db.exec('RENAME TABLE hidden_stats TO SubscriptionOutgoingMessagesStats, hidden_peaks TO MailOutgoingMessagesPeaks');
@@ -244,8 +276,8 @@ describe('readPanel on an older Plesk without some tables', () => {
     cleanups.push(old.remove);
     const { panel, warnings } = await read(old.path);
     assert.ok(warnings.some((w) => /DomainOutgoingMessagesStats does not exist/.test(w)), warnings.join('\n'));
-    assert.deepEqual(panel.stats.domain, []);
-    assert.equal(panel.stats.subscription.length, 4);
+    assert.deepEqual(panel.stats.domain, { totals: [], rows: [] });
+    assert.equal(panel.stats.subscription.rows.length, 4);
   });
 
   it('fails with SENDTRACE_ERR_PANEL_DB when a table it cannot do without is missing', async () => {

@@ -8,17 +8,17 @@
 import type { Config } from '../../config.ts';
 import { createError } from '../../errors.ts';
 import * as q from '../../sources/panel-queries.ts';
-import type { PanelData } from '../../sources/panel-data.ts';
+import type { Level, PanelData, StatRow } from '../../sources/panel-data.ts';
 import { queryPleskDb } from '../../sources/plesk-db.ts';
 
-/** The parts of PanelData the snapshot reads (a full PanelData is one too). */
+/** The parts of PanelData the snapshot reads, and optionally every hourly row of the window (tests: the timeline without psa). */
 export type PanelView = {
   owners: PanelData['owners'];
   subscriptions: Array<{ id: number; name: string; ownerId: number; sysUser: { login: string; home: string } | null }>;
   domains: Array<{ id: number; name: string; subscriptionId: number }>;
   mailboxes: Array<{ id: number; address: string; subscriptionId: number }>;
   peaks: PanelData['peaks'];
-  stats?: PanelData['stats'];
+  stats?: Record<Level, StatRow[]>;
 };
 
 export async function readPanelLight(config: Pick<Config, 'plesk'>): Promise<{ panel: PanelView; warnings: string[] }> {

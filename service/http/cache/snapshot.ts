@@ -6,7 +6,7 @@
 // everything here survives structured cloning.
 import type { Diagnosis, SubscriptionDiagnosis } from '../../analysis/diagnosis.ts';
 import { localPath } from '../../commands/diagnose-evidence.ts';
-import type { Level, PanelData } from '../../sources/panel-data.ts';
+import type { Level, StatRow } from '../../sources/panel-data.ts';
 import type { Passwd } from '../../sources/passwd.ts';
 import type { OwnershipData } from '../authorize.ts';
 import type { PanelView } from './panel-light.ts';
@@ -62,7 +62,7 @@ export function toListItem(d: SubscriptionDiagnosis): ListItem {
 }
 
 function hourlyOf(panel: PanelView): Map<number, HourlySeries> {
-  const rows = new Map<number, PanelData['stats']['subscription']>();
+  const rows = new Map<number, StatRow[]>();
   for (const r of panel.stats?.subscription ?? []) {
     const list = rows.get(r.objectId);
     if (list) list.push(r);

@@ -1,8 +1,9 @@
 // GET /api/subscriptions (the ranked list, compact rows) and
 // GET /api/subscriptions/:id (one diagnosis with sources and evidence).
 // Both serve text prepared when the diagnosis was made (snapshot.ts validates
-// it against ListItemSchema / SubscriptionDiagnosisSchema there), so a
-// request costs a lookup and a copy, whatever the number of subscriptions.
+// it against ListItemSchema / SubscriptionDiagnosisSchema there); the unpaged
+// list is a whole body kept per caller (snapshot-view.ts), so a request costs
+// a lookup, whatever the number of subscriptions.
 import type { FastifyInstance } from 'fastify';
 import { createError } from '../../errors.ts';
 import { IdParamsSchema, ListQuerySchema } from '../contract.ts';
@@ -19,11 +20,13 @@ export function registerSubscriptionRoutes(app: FastifyInstance, d: RouteDeps): 
     const meta = JSON.stringify(metaOf(d, view, identity));
     if (!view) return sendPrepared(reply, `{"snapshot":${meta},"total":0,"offset":0,"items":[]}`);
     const visible = ownership.visibleIds(identity);
-    const rows = view.rows(visibleKey(ownership, identity), visible);
+    const key = visibleKey(ownership, identity);
+    const rows = view.rows(key, visible);
     const offset = Math.min(req.query.offset ?? 0, rows.length);
-    const whole = offset === 0 && (req.query.limit === undefined || req.query.limit >= rows.length);
-    const items = whole && visible === null ? view.allRowsJoined() : Buffer.from(rows.slice(offset, req.query.limit === undefined ? undefined : offset + req.query.limit).join(','), 'utf8');
-    return sendPrepared(reply, Buffer.concat([Buffer.from(`{"snapshot":${meta},"total":${rows.length},"offset":${offset},"items":[`), items, Buffer.from(']}')]));
+    // The whole list: one body prepared per caller's visible set and snapshot state, sent as is.
+    if (offset === 0 && (req.query.limit === undefined || req.query.limit >= rows.length)) return sendPrepared(reply, view.listBody(key, visible, meta));
+    const items = rows.slice(offset, req.query.limit === undefined ? undefined : offset + req.query.limit).join(',');
+    return sendPrepared(reply, `{"snapshot":${meta},"total":${rows.length},"offset":${offset},"items":[${items}]}`);
   });
 
   r.get('/api/subscriptions/:id', { schema: { params: IdParamsSchema } }, async (req, reply) => {
