@@ -4,6 +4,13 @@ import type { Diagnosis, SubscriptionDiagnosis } from '../analysis/diagnosis.ts'
 
 const num = (v: number) => v.toLocaleString('en-US');
 
+// Names, addresses, paths and evidence come from logs, psa and file names that
+// strangers write: on the admin's terminal an escape sequence could rewrite
+// the screen, a newline fake a line, a bidi override reverse a path. Each line
+// is made inert here, so the lines the report writes are the only ones.
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const inert = (line: string) => line.replace(TERMINAL_CONTROL, (c) => (c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+
 function statusLine(s: SubscriptionDiagnosis): string {
   if (s.status === 'not-sending') return `NOT SENDING since ${s.blockedSince ?? 'unknown'}`;
   if (s.blockedLevel) return `sending (a ${s.blockedLevel} is blocked)`;
@@ -31,5 +38,5 @@ export function formatDiagnosis(doc: Diagnosis, zone: string): string {
     out.push('Warnings:');
     for (const w of doc.warnings) out.push(`  - ${w}`);
   }
-  return out.join('\n');
+  return out.map(inert).join('\n');
 }

@@ -10,6 +10,12 @@ import { addChild, addHost, createInventory, groupOf, inventoryError, type Inven
 
 type Section = { group: string; kind: 'hosts' | 'vars' | 'children' };
 
+// A comment starts at whitespace followed by # (or ;). The look-behind makes a
+// match start only at the first of a run of spaces: without it each space of
+// a long run is a new start and the scan is quadratic (test/fuzz/redos.test.ts).
+const COMMENT_AFTER_SPACE = /(?<!\s)\s+#/;
+const TRAILING_COMMENT = /(?<!\s)\s+[#;].*$/;
+
 export function parseIniInventory(text: string, file: string): Inventory {
   const inv = createInventory(file);
   let section: Section = { group: 'ungrouped', kind: 'hosts' };
@@ -25,7 +31,7 @@ export function parseIniInventory(text: string, file: string): Inventory {
     }
     if (s.startsWith('[')) throw inventoryError(file, line, `cannot read section header '${s}' (expected [group], [group:vars] or [group:children])`);
     if (section.kind === 'children') {
-      const name = s.split(/\s+#/)[0]!.trim();
+      const name = s.split(COMMENT_AFTER_SPACE)[0]!.trim();
       if (/\s/.test(name)) throw inventoryError(file, line, `'${name}' is not one group name`);
       addChild(inv, section.group, name, line);
     } else if (section.kind === 'vars') {
@@ -58,7 +64,7 @@ function unquote(v: string, file: string, line: number): string {
     if (v.length < 2 || v[v.length - 1] !== q) throw inventoryError(file, line, `unterminated quote in ${v}`);
     return v.slice(1, -1);
   }
-  return v.replace(/\s+[#;].*$/, '');
+  return v.replace(TRAILING_COMMENT, '');
 }
 
 /** shlex-like words: whitespace separates, quotes group, `#` after whitespace starts a comment. */

@@ -76,7 +76,7 @@ export function keyTypeOf(blob: Buffer): string {
 
 /** OpenSSH's `SHA256:…` fingerprint. */
 export function fingerprint(blob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/={1,2}$/, '')}`;
 }
 
 function entriesFor(kh: KnownHosts, address: string, port: number): KnownHostsEntry[] {

@@ -2,6 +2,7 @@
 // (service/server.ts does). Order is the architecture: logging and the zod
 // contract, the error catalogue, the trust boundary (signature, identity),
 // the per-request bookkeeping (no-store, metrics), then the routes.
+import { createServer as createHttpServer } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.ts';
 import type { ActionsPort } from './actions/actions-port.ts';
@@ -53,6 +54,10 @@ export type AppDeps = {
   incidents?: () => Incident[] | null;
   /** Extra Fastify plugins, registered last (the demo mounts the panel's static files). */
   plugins?: FastifyPluginAsync[];
+  /** Time to receive a whole request (Node's server.requestTimeout); default 30 s. */
+  requestTimeoutMs?: number;
+  /** How often Node looks for requests over that time (its default, 30 s, would let a slow client stay a minute). */
+  connectionsCheckMs?: number;
 };
 
 export type SidecarApp = FastifyInstance & { sidecarMetrics: SidecarMetrics };
@@ -63,7 +68,11 @@ export function buildApp(config: Config, deps: AppDeps): SidecarApp {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({ ...loggerOptions({ level: deps.logLevel ?? 'info', ...(deps.logStream ? { stream: deps.logStream } : {}) }), bodyLimit,
     // close() lets requests in flight finish (idle keep-alive sockets are closed); event streams are ended by the hub first.
-    forceCloseConnections: 'idle', return503OnClosing: false });
+    forceCloseConnections: 'idle', return503OnClosing: false,
+    // A client trickling its request (slowloris) holds a connection at most this long; answers (SSE) are not
+    // limited. Given to Node's server at its creation: Fastify's own requestTimeout option, set afterwards,
+    // was never enforced here (a test holds a signed request open past it).
+    serverFactory: (handler) => createHttpServer({ requestTimeout: deps.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: deps.connectionsCheckMs ?? 5_000 }, handler) });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
