@@ -13,55 +13,16 @@
 // reseller or a customer to see what they may see. Never on a Plesk server:
 // the development signer refuses to start there (service/http/auth/dev-signer.ts).
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
-import { renderPanelPage, type PageBootstrap } from '../../frontend/page.ts';
-import { DEV_AS_COOKIE, DEV_AS_HEADER } from '../../service/http/auth/dev-signer.ts';
+import { DEV_AS_HEADER } from '../../service/http/auth/dev-signer.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
+import { panelPlugin } from './panel-plugin.ts';
 import { startDemoSidecar } from './serve.ts';
 
 const args = process.argv.slice(2);
 const portAt = args.indexOf('--port');
 const port = portAt === -1 ? Number(process.env['PORT'] ?? 8787) : Number(args[portAt + 1]);
 if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: '${args[portAt + 1]}' is not a port number`);
-
-const LOGIN = /^[A-Za-z0-9_.@-]{1,64}$/;
-const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
-
-/** The page shell and the built assets, as the shim serves them inside Plesk (extension/htdocs, docs/panel.md). */
-function panelPlugin(timezone: string): FastifyPluginAsync {
-  return async (app) => {
-    app.get('/', { config: { public: true } }, async (_req, reply) => reply.redirect('/panel'));
-    app.get('/as/:login', { config: { public: true } }, async (req, reply) => {
-      const { login } = req.params as { login: string };
-      if (!LOGIN.test(login)) return reply.code(400).type('text/plain').send('not a login');
-      const q = req.query as Record<string, string | undefined>;
-      const to = q['lang'] === 'ja' ? '/panel?lang=ja' : '/panel';
-      return reply.header('set-cookie', `${DEV_AS_COOKIE}=${encodeURIComponent(login)}; Path=/; SameSite=Strict; HttpOnly`)
-        .redirect(to);
-    });
-    app.get('/panel', { config: { public: true } }, async (req, reply) => {
-      const q = req.query as Record<string, string | undefined>;
-      // Who the development signer will sign for: ask the sidecar, as the panel's own first call does.
-      const me = await app.inject({ method: 'GET', url: '/api/me', headers: { cookie: req.headers.cookie ?? '' } });
-      if (me.statusCode !== 200) return reply.code(me.statusCode).type('application/json').send(me.body);
-      const who = JSON.parse(me.body) as { role: PageBootstrap['role'] };
-      const sub = Number(q['subscription']);
-      const bootstrap: PageBootstrap = {
-        locale: q['lang'] === 'ja' ? 'ja-JP' : 'en-US', role: who.role, baseUrl: '', timezone,
-        ...(Number.isInteger(sub) && sub > 0 ? { subscriptionId: sub } : {}),
-      };
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPanelPage({ bootstrap, assetBase: '/assets' }));
-    });
-    app.get('/assets/:name', { config: { public: true } }, async (req, reply) => {
-      const { name } = req.params as { name: string };
-      const type = ASSETS[name];
-      if (!type) return reply.code(404).send();
-      return reply.type(type).send(await readFile(join(repoRoot, 'dist/panel', name)));
-    });
-  };
-}
 
 process.stderr.write('demo: preparing the incident world (first run takes a minute; cached after)…\n');
 const zone = 'Asia/Tokyo';
