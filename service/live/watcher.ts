@@ -74,7 +74,8 @@ export function createWatcher(o: WatcherOptions): Watcher {
     if (patterns.length) followers.set(kind, new LogFollower({ patterns, startAtEnd: true }, consistent ? cp.follow[kind] ?? null : null));
   }
   const ingest = createIngest(counters, config.timezone);
-  const store: IncidentStore = openIncidentStore(config.stateDir);
+  const store: IncidentStore = openIncidentStore(config.stateDir, clock());
+  for (const w of store.warnings) log('warn', {}, w);
   let incidents = store.all();
   const notifier = createNotifier({ ...o.notify, zone: config.timezone, log: (l, obj, m) => log(l, obj, m) }, store, clock);
   const status: LiveStatus = {
@@ -137,7 +138,7 @@ export function createWatcher(o: WatcherOptions): Watcher {
       status.backlogBytes[kind] = report.backlogBytes;
       if (report.backlogBytes > 0) backlogSince[kind] ??= now;
       else backlogSince[kind] = null;
-      status.lagSeconds[kind] = backlogSince[kind] === null ? 0 : (now - backlogSince[kind]!) / 1000;
+      status.lagSeconds[kind] = backlogSince[kind] === null ? 0 : Math.max(0, now - backlogSince[kind]!) / 1000;   // a clock set back never gives a negative lag
     }
     const hour = Math.floor(now / HOUR);
     const r = detect({
