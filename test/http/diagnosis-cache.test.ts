@@ -106,6 +106,23 @@ describe('diagnosis cache', () => {
     assert.match(failed.type === 'scan' ? failed.message ?? '' : '', /could not be refreshed/);
   });
 
+  it('does not report a refresh ended by shutdown as a failure', async (t) => {
+    const errors: string[] = [];
+    const h = harness({ log: { info: () => undefined, warn: () => undefined, error: (_o, msg) => void errors.push(msg) } });
+    t.after(() => h.cache.stop());
+    h.cache.start();
+    await waitFor('the first diagnosis', () => h.cache.current() !== null);
+    h.hold(true);
+    h.fp.files = 'f2';
+    await waitFor('a refresh to start', () => h.held.length === 1);
+    await h.cache.stop();
+    // What the worker pool's shutdown does to a running refresh.
+    h.held[0]!.reject(new Error('the snapshot worker exited with code 1 before answering'));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(errors, []);
+    assert.ok(!h.events.some((x) => x.e.type === 'scan' && x.e.state === 'failed'), 'no failure event either');
+  });
+
   it('reloads authorization as soon as psa ownership changes, without waiting for the diagnosis', async (t) => {
     const h = harness();
     t.after(() => h.cache.stop());

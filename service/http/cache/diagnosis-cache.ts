@@ -100,6 +100,8 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
       o.publish(scanEvent('done', null), null);
       publishFindings(prev, view);
     }, (err: unknown) => {
+      // Shutting down ends a refresh by ending its worker: that is not a failure to report.
+      if (stopped) return;
       dirty = true;
       o.log.error({ err }, 'diagnosis refresh failed');
       o.publish(scanEvent('failed', `the diagnosis could not be refreshed: ${describeError(err)}`), null);
