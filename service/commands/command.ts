@@ -12,6 +12,8 @@ export type CommandContext = {
   config: Config;
   args: ParsedArgs;
   env: Record<string, string | undefined>;
+  /** What the caller already knows of the subject (the sidecar's current diagnosis of a script); absent: the command finds out. */
+  evidence?: unknown[];
 };
 
 export type ParsedArgs = {

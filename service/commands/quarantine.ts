@@ -47,7 +47,8 @@ export async function runQuarantine(ctx: CommandContext): Promise<CommandResult>
     checkQuarantineDirPlacement(config, places);
     const checked = checkFileInSubscription(path, places, config);
     try {
-      const { evidence, note } = await evidenceFor(ctx, checked.place.name, checked.shown);
+      // The sidecar passes what its current diagnosis says of this file; the CLI diagnoses afresh.
+      const { evidence, note } = ctx.evidence?.length ? { evidence: ctx.evidence, note: null } : await evidenceFor(ctx, checked.place.name, checked.shown);
       if (note) notes.push(note);
       const r = quarantineFile({ checked, reason, actor: start.actor, evidence, now: start.now, zone: config.timezone, quarantineDir: config.quarantineDir, stateDir: config.stateDir }, { dryRun });
       const m = r.manifest;

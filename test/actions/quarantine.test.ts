@@ -15,7 +15,8 @@ import { restoreFile } from '../../service/actions/restore.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 import { waitFor } from '../fixtures/capture/wait-for.ts';
 import { hashTree } from './tree-hash.ts';
-import { ACME, checkAt, filesWithContent, makeWorld, sha256Of, ZONE, type World } from './world.ts';
+import { ACME, checkAt, filesWithContent, flagsOf, makeWorld, sha256Of, ZONE, type World } from './world.ts';
+import { runQuarantine } from '../../service/commands/quarantine.ts';
 
 const SCRIPT = '<?php\n// contact form helper, abandoned\nmail($_POST["mailto"], $_POST["subject"], $_POST["message"]);\n';
 
@@ -145,6 +146,18 @@ describe('quarantine and restore', () => {
     assert.equal(await readFile(path, 'utf8'), SCRIPT.repeat(1000));
     assert.equal(lstatSync(path).mode & 0o7777, 0o600);
     assert.deepEqual(readdirSync(w.acmeDocroot).filter((n) => n.includes('sendtrace-restore')), [], 'no temporary file left');
+  });
+
+  it('keeps the evidence the sidecar passes instead of diagnosing again', async () => {
+    const path = join(w.acmeDocroot, 'known.php');
+    await w.put(path, SCRIPT);
+    const given = [{ kind: 'script', path, confidence: 0.97, evidence: [{ signal: 'access-log-post', detail: '812 POSTs from 301 addresses' }] }];
+    // A fresh diagnosis would not name this new file: its evidence would be empty, with a note saying so.
+    const r = await runQuarantine({ config: w.config, env: process.env, args: { command: 'quarantine', flags: flagsOf(['--path', path, '--reason', 'bots']), positional: [] }, evidence: given });
+    assert.equal(r.exit, 0, r.text);
+    const m = readManifest(w.quarantineDir, (r.json as { id: string }).id)!;
+    assert.deepEqual(m.evidence, given);
+    assert.deepEqual(m.notes ?? [], []);
   });
 
   it('restores by copy when the web space is another mount of the same filesystem (link says EXDEV)', async (t) => {

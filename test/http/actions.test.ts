@@ -19,11 +19,23 @@ describe('action routes', () => {
     assert.equal(r.statusCode, 200, r.body);
     const body = ActionResponseSchema.parse(JSON.parse(r.body));
     assert.deepEqual([body.action, body.subscriptionId, body.dryRun, body.exit, body.result.originalPath], ['quarantine', 10, true, 0, LEAKING_SCRIPT]);
-    assert.deepEqual(actions.calls, [{ method: 'quarantine', args: { subscription: 'c1.example', path: LEAKING_SCRIPT, reason: 'quarantined from the panel by c1', dryRun: true, actor: { ...ID.c1, via: 'panel' } } }]);
+    const { evidence, ...args } = actions.calls[0]!.args as { evidence?: Array<{ kind: string; path: string; confidence: number }> };
+    assert.deepEqual([actions.calls.length, args], [1, { subscription: 'c1.example', path: LEAKING_SCRIPT, reason: 'quarantined from the panel by c1', dryRun: true, actor: { ...ID.c1, via: 'panel' } }]);
+    // The served diagnosis names this script: its evidence goes with the action (no fresh diagnosis in the worker).
+    assert.deepEqual(evidence?.map((e) => [e.kind, e.path, e.confidence]), [['script', LEAKING_SCRIPT, 0.97]]);
     assert.equal(s.cache.refreshes, 0, 'a dry run changes nothing, so nothing is recomputed');
     await s.inject(quarantine({ path: LEAKING_SCRIPT, reason: 'bots', dryRun: false }));
     assert.equal(actions.calls[1]!.args.reason, 'bots');
     assert.equal(s.cache.refreshes, 1, 'a real quarantine asks for a fresh diagnosis');
+  });
+
+  it('passes no evidence for a file the diagnosis does not name: the command then diagnoses itself', async (t) => {
+    const actions = recordingActions();
+    const s = await build(t, { actions });
+    const other = LEAKING_SCRIPT.replace(/[^/]+$/, 'other.php');
+    assert.equal((await s.inject(quarantine({ path: other, dryRun: true }))).statusCode, 200);
+    assert.equal(actions.calls[0]!.args.path, other);
+    assert.equal('evidence' in actions.calls[0]!.args, false);
   });
 
   it('refuses a path outside the subscription, or not written plainly, before the actions module sees it', async (t) => {

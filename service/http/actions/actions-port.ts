@@ -14,7 +14,8 @@ export type ActionOutcome = { result: Record<string, unknown>; exit: number; not
 export type ActionsPort = {
   readonly available: boolean;
   /** `path` is the shown form diagnose uses (\xHH for bytes that are not UTF-8); already checked to be inside the subscription. */
-  quarantine(r: { subscription: string; path: string; reason: string; dryRun: boolean; actor: Actor }): Promise<ActionOutcome>;
+  /** `evidence`: the current diagnosis's sources for this path, when it names it (else the command diagnoses). */
+  quarantine(r: { subscription: string; path: string; reason: string; dryRun: boolean; actor: Actor; evidence?: unknown[] }): Promise<ActionOutcome>;
   restore(r: { subscription: string; quarantineId: string; dryRun: boolean; actor: Actor }): Promise<ActionOutcome>;
   resetPasswords(r: { subscription: string; mailboxes: 'all' | string[] | null; systemUser: boolean; panelLogin: boolean; dryRun: boolean; actor: Actor }): Promise<ActionOutcome>;
   purgeQueue(r: { subscription: string; source: PurgeQueueBody['source']; dryRun: boolean; actor: Actor }): Promise<ActionOutcome>;

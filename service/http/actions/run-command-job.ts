@@ -22,7 +22,7 @@ export type CommandOutcome = { json: unknown; exit: number; notes: string[] };
 export async function runActionCommand(job: Extract<WorkerJob, { kind: 'command' }>): Promise<CommandOutcome> {
   const flags = new Map<string, string[]>();
   for (const [name, value] of job.flags) flags.set(name, [...(flags.get(name) ?? []), value]);
-  const ctx: CommandContext = { config: job.config, env: job.env, args: { command: job.command, flags, positional: [] } };
+  const ctx: CommandContext = { config: job.config, env: job.env, args: { command: job.command, flags, positional: [] }, ...(job.evidence ? { evidence: job.evidence } : {}) };
   const r: CommandResult = await COMMANDS[job.command](ctx);
   return { json: r.json, exit: r.exit, notes: r.notes };
 }

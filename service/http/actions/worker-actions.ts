@@ -13,16 +13,16 @@ import { describeActorOf, type ActionOutcome, type ActionsPort, type Actor } fro
 import type { CommandOutcome } from './run-command-job.ts';
 
 export function createCommandActions(o: { config: Config; env: Record<string, string | undefined>; pool: WorkerPool }): ActionsPort {
-  const run = async (command: ActionCommand, flags: Array<[string, string]>, dryRun: boolean, actor: Actor): Promise<ActionOutcome> => {
+  const run = async (command: ActionCommand, flags: Array<[string, string]>, dryRun: boolean, actor: Actor, evidence?: unknown[]): Promise<ActionOutcome> => {
     // The commands name their actor from the environment (audit-log.ts describeActor): the panel user, not root's shell.
     const env = { ...o.env, USER: describeActorOf(actor), LOGNAME: undefined, SUDO_USER: undefined };
-    const r = await o.pool.run<CommandOutcome>({ kind: 'command', command, flags: dryRun ? [...flags, ['dry-run', '']] : flags, config: o.config, env });
+    const r = await o.pool.run<CommandOutcome>({ kind: 'command', command, flags: dryRun ? [...flags, ['dry-run', '']] : flags, config: o.config, env, ...(evidence ? { evidence } : {}) });
     return { result: (r.json ?? {}) as Record<string, unknown>, exit: r.exit, notes: r.notes };
   };
   let audit: { key: string; records: AuditEntry[]; warnings: string[] } | null = null;
   return {
     available: true,
-    quarantine: (r) => run('quarantine', [['path', r.path], ['reason', r.reason]], r.dryRun, r.actor),
+    quarantine: (r) => run('quarantine', [['path', r.path], ['reason', r.reason]], r.dryRun, r.actor, r.evidence),
     restore: (r) => run('restore', [['id', r.quarantineId]], r.dryRun, r.actor),
     resetPasswords: (r) => run('reset-passwords', [
       ['subscription', r.subscription],

@@ -13,7 +13,7 @@ export type ActionCommand = 'quarantine' | 'restore' | 'reset-passwords' | 'purg
 export type WorkerJob =
   | { kind: 'snapshot'; config: Config; now: number }
   | { kind: 'minutes'; config: Config; now: number }
-  | { kind: 'command'; command: ActionCommand; flags: Array<[string, string]>; config: Config; env: Record<string, string | undefined> };
+  | { kind: 'command'; command: ActionCommand; flags: Array<[string, string]>; config: Config; env: Record<string, string | undefined>; evidence?: unknown[] };
 
 type WorkerReply = { ok: true; value: unknown } | { ok: false; code: string | null; message: string; detail: string };
 
