@@ -9,6 +9,7 @@ import { createWebActivityReducer, type WebActivity } from '../analysis/web-acti
 import { createError, EXIT, SendtraceError, describeError } from '../errors.ts';
 import { readAccessLogs } from '../sources/access-log-reader.ts';
 import { readPanel } from '../sources/panel-db.ts';
+import type { PanelData } from '../sources/panel-data.ts';
 import { inferPanel } from '../sources/inferred-panel.ts';
 import { readAuditLog, type AuditRecord } from '../actions/audit-log.ts';
 import { seriesFromMailFlow, verifyActions } from '../analysis/verify.ts';
@@ -36,7 +37,8 @@ export async function runDiagnose(ctx: CommandContext): Promise<CommandResult> {
   return { json: r.doc, text: formatDiagnosis(r.doc, config.timezone), exit: r.exit, notes: r.notes };
 }
 
-export type DiagnosisRun = { doc: Diagnosis; exit: number; notes: string[] };
+/** `psa`: what was read from psa (null: it could not be), for the sidecar's snapshot beside the document (collect.ts). */
+export type DiagnosisRun = { doc: Diagnosis; exit: number; notes: string[]; psa: { panel: PanelData; statsLastCollected: number | null } | null };
 
 /** Reads every source and diagnoses; shared by the CLI and the sidecar. */
 export async function computeDiagnosis(config: Config, opts: { now: number; only?: string }): Promise<DiagnosisRun> {
@@ -109,7 +111,8 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   const verified = verifyFromAudit(config, now, flow, window, warnings);
   const doc = DiagnosisSchema.parse(verified(diagnose({ now, zone, warnings, panel, evidence, oldestData: oldest, ...(only ? { only } : {}) })));
   if (only && doc.subscriptions.length === 0) throw createError('SENDTRACE_ERR_NOT_FOUND', 'Subscription', only);
-  return { doc, exit: warnings.length ? EXIT.partial : EXIT.ok, notes: [...notes, ...warnings] };
+  const psa = panelRead ? { panel: panelRead.panel, statsLastCollected: panelRead.statsLastCollected } : null;
+  return { doc, exit: warnings.length ? EXIT.partial : EXIT.ok, notes: [...notes, ...warnings], psa };
 }
 
 /** Attaches to each subscription what its sources did since each action in the audit log. */

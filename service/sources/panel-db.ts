@@ -11,7 +11,7 @@
 // client (docs/decisions/011-omc-totals-in-sql.md).
 import type { Config } from '../config.ts';
 import { createError } from '../errors.ts';
-import type { Domain, Level, LevelStats, Mailbox, PanelData, PeakRow, StatRow, Subscription } from './panel-data.ts';
+import type { Domain, Level, LevelStats, Mailbox, PanelData, PeakRow, StatRow, StatTotal, Subscription } from './panel-data.ts';
 import { resolveLimits, resolveServerLimits, type OmcLayer } from './omc-limits.ts';
 import * as q from './panel-queries.ts';
 import { queryPleskDb, type PleskDbResult } from './plesk-db.ts';
@@ -61,7 +61,7 @@ function layersById(rows: Array<{ id: number; name: string; value: string | null
  * status, not found, timeout) throws SENDTRACE_ERR_PANEL_DB for the caller to
  * turn into a warning; a missing optional table is a warning here.
  */
-export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts: ReadPanelOptions): Promise<{ panel: PanelData; warnings: string[] }> {
+export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts: ReadPanelOptions): Promise<{ panel: PanelData; warnings: string[]; statsLastCollected: number | null }> {
   const zone = config.timezone;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const since = sqlDatetime(opts.since, zone);
@@ -72,9 +72,9 @@ export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts
   const [subLevel, domainLevel, mailLevel] = q.LEVELS;
   const queries = [
     q.owners(), q.subscriptions(), q.domains(), q.mailboxes(), q.serverSettings(), q.planSettings(), q.subscriptionSettings(),
-    q.statTotals(subLevel, since, until), q.statRowsOfNote(subLevel, since, until, recent, zone), q.peaks(subLevel, since, until, zone),
-    q.statTotals(domainLevel, since, until), q.statRowsOfNote(domainLevel, since, until, recent, zone), q.peaks(domainLevel, since, until, zone),
-    q.statTotals(mailLevel, since, until), q.statRowsOfNote(mailLevel, since, until, recent, zone), q.peaks(mailLevel, since, until, zone),
+    q.statTotals(subLevel, since, until, zone), q.statRowsOfNote(subLevel, since, until, recent, zone), q.peaks(subLevel, since, until, zone),
+    q.statTotals(domainLevel, since, until, zone), q.statRowsOfNote(domainLevel, since, until, recent, zone), q.peaks(domainLevel, since, until, zone),
+    q.statTotals(mailLevel, since, until, zone), q.statRowsOfNote(mailLevel, since, until, recent, zone), q.peaks(mailLevel, since, until, zone),
   ] as const;
   const r = await queryPleskDb(config, queries, { timeoutMs });
   const warnings: string[] = [];
@@ -89,10 +89,16 @@ export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts
   // As of `until`: a peak that ended later was still open then.
   const asOfUntil = (rows: PeakRow[]) => rows.map((p) => (p.end !== null && p.end > opts.until ? { ...p, end: null } : p));
   const ofNote = (rows: StatRow[]) => (cut ? rows.filter((x) => x.rejected > 0 || x.hour >= rowsSince) : rows);
+  // The newest subscription hour of the window, for the sidecar's timeline (statsLastCollected); totals keep their shape.
+  let statsLastCollected: number | null = null;
+  const totalsOf = (rows: Array<StatTotal & { last: number }>, level: Level) => rows.map(({ last, ...t }) => {
+    if (level === 'subscription' && (statsLastCollected === null || last > statsLastCollected)) statsLastCollected = last;
+    return t;
+  });
   const stats: Record<Level, LevelStats> = {
-    subscription: { totals: rowsOf(r[7], warnings, missing), rows: ofNote(rowsOf(r[8], warnings, missing)) },
-    domain: { totals: rowsOf(r[10], warnings, missing), rows: ofNote(rowsOf(r[11], warnings, missing)) },
-    mailbox: { totals: rowsOf(r[13], warnings, missing), rows: ofNote(rowsOf(r[14], warnings, missing)) },
+    subscription: { totals: totalsOf(rowsOf(r[7], warnings, missing), 'subscription'), rows: ofNote(rowsOf(r[8], warnings, missing)) },
+    domain: { totals: totalsOf(rowsOf(r[10], warnings, missing), 'domain'), rows: ofNote(rowsOf(r[11], warnings, missing)) },
+    mailbox: { totals: totalsOf(rowsOf(r[13], warnings, missing), 'mailbox'), rows: ofNote(rowsOf(r[14], warnings, missing)) },
   };
   const peaks: Record<Level, PeakRow[]> = {
     subscription: asOfUntil(rowsOf(r[9], warnings, missing)),
@@ -150,5 +156,6 @@ export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts
   return {
     panel: { serverLimits, owners, subscriptions, domains, mailboxes, stats, peaks },
     warnings: [...new Set(warnings)],
+    statsLastCollected,
   };
 }

@@ -102,16 +102,18 @@ WHERE collectDate >= ${since} AND collectDate <= ${until} ORDER BY ${l.id}, coll
     ['objectId', 'hour', 'limit', 'passed', 'rejected'], statRow(zone));
 
 /**
- * Per object over [since, until]: how many hourly rows, and their sums. One pass
- * over the table inside the database instead of every row through the client
- * (MariaDB prints a SUM of integers without decimals, as SQLite does).
+ * Per object over [since, until]: how many hourly rows, their sums, and the newest
+ * hour (the sidecar's timeline says how far psa's statistics go: collect.ts). One
+ * pass over the table inside the database instead of every row through the client
+ * (MariaDB prints a SUM of integers without decimals, as SQLite does; MAX of a
+ * DATETIME is the DATETIME in both).
  */
-export const statTotals = (l: LevelTables, since: SqlText, until: SqlText) =>
+export const statTotals = (l: LevelTables, since: SqlText, until: SqlText, zone: string) =>
   query(`${l.level} statistics totals`,
-    sql`SELECT ${l.id}, COUNT(*), SUM(passed), SUM(rejected) FROM ${l.stats}
+    sql`SELECT ${l.id}, COUNT(*), SUM(passed), SUM(rejected), MAX(collectDate) FROM ${l.stats}
 WHERE collectDate >= ${since} AND collectDate <= ${until} GROUP BY ${l.id} ORDER BY ${l.id}`,
-    ['objectId', 'rows', 'passed', 'rejected'],
-    z.object({ objectId: sqlInt, rows: sqlInt.pipe(z.number().nonnegative()), passed: sqlInt.pipe(z.number().nonnegative()), rejected: sqlInt.pipe(z.number().nonnegative()) }));
+    ['objectId', 'rows', 'passed', 'rejected', 'last'],
+    z.object({ objectId: sqlInt, rows: sqlInt.pipe(z.number().nonnegative()), passed: sqlInt.pipe(z.number().nonnegative()), rejected: sqlInt.pipe(z.number().nonnegative()), last: sqlDatetimeIn(zone) }));
 
 /** Hourly rows in [since, until] that had rejects or were collected from `recent` on: the few the diagnosis reads one by one. */
 export const statRowsOfNote = (l: LevelTables, since: SqlText, until: SqlText, recent: SqlText, zone: string) =>

@@ -132,6 +132,16 @@ describe('readPanel on MariaDB', () => {
     assert.deepEqual(panel.stats.mailbox.totals, [{ objectId: 1000, rows: 1, passed: 2, rejected: 0 }, { objectId: 1003, rows: 1, passed: 10, rejected: 4 }]);
   });
 
+  it('gives the newest subscription hour of the window from the same totals (the sidecar\'s timeline), rows of note or not', async () => {
+    const full = await read(onMariadb.path);
+    const newest = Math.max(...full.panel.stats.subscription.rows.map((r) => r.hour));
+    assert.ok(newest <= window.until && newest >= window.since);
+    assert.equal(full.statsLastCollected, newest);
+    // With rowsSince after the newest row, it is still known (the totals cover the whole window).
+    const late = await read(onMariadb.path, { ...window, rowsSince: window.until });
+    assert.equal(late.statsLastCollected, newest);
+  });
+
   it('with rowsSince, reads one by one only the rows with rejects and those collected since then; totals still cover the window', async () => {
     const full = await read(onMariadb.path);
     const { panel } = await read(onMariadb.path, { ...window, rowsSince: at('2022-02-03T21:30:00+09:00') });
