@@ -10,17 +10,8 @@ import { resolveLimits, type OmcLayer } from '../sources/omc-limits.ts';
 import * as q from '../sources/panel-queries.ts';
 import { readPasswd } from '../sources/passwd.ts';
 import { queryPleskDb } from '../sources/plesk-db.ts';
+import { layersById } from '../sources/panel-db.ts';
 import { buildDirectory, type LiveDirectory } from './directory.ts';
-
-function layersById(rows: Array<{ id: number; name: string; value: string | null }>): Map<number, Map<string, string | null>> {
-  const byId = new Map<number, Map<string, string | null>>();
-  for (const r of rows) {
-    const layer = byId.get(r.id) ?? new Map<string, string | null>();
-    if (!layer.has(r.name)) layer.set(r.name, r.value);
-    byId.set(r.id, layer);
-  }
-  return byId;
-}
 
 export async function readLiveDirectory(config: Pick<Config, 'plesk' | 'passwdFile' | 'vhostsRoot'>): Promise<{ directory: LiveDirectory; warnings: string[] }> {
   const r = await queryPleskDb(config, [q.owners(), q.subscriptions(), q.domains(), q.mailboxes(), q.serverSettings(), q.planSettings(), q.subscriptionSettings()] as const, { timeoutMs: 60_000 });

@@ -46,7 +46,7 @@ function rowsOf<T>(result: PleskDbResult<T>, warnings: string[], missing: Map<st
 }
 
 /** name → value per object id (the first row of an object wins: queries order by precedence). */
-function layersById(rows: Array<{ id: number; name: string; value: string | null }>): Map<number, Map<string, string | null>> {
+export function layersById(rows: Array<{ id: number; name: string; value: string | null }>): Map<number, Map<string, string | null>> {
   const byId = new Map<number, Map<string, string | null>>();
   for (const r of rows) {
     const layer = byId.get(r.id) ?? new Map<string, string | null>();

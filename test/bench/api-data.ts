@@ -10,21 +10,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatSqlDatetime, HOUR } from '../../service/time.ts';
+import { mulberry32 as prng } from '../helpers/prng.ts';
 
 export type BenchWorld = { dir: string; sql: string; passwd: string; maillog: string; vhosts: string; subscriptions: number; statsRows: number; incidents: number[] };
 export type BenchWorldOptions = { subscriptions: number; days: number; activity: number; now: number; zone: string };
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const RESELLERS = 20;
 export const ownerOfSubscription = (i: number, n: number): number => (i % 100 === 0 ? 2 + (i % RESELLERS) : 2 + RESELLERS + (i % Math.ceil(n / 2)));

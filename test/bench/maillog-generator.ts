@@ -4,19 +4,10 @@
 // bounces, and one subscription hitting its outgoing limit (limit-out REJECT +
 // milter-reject). Same seed, same bytes.
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { mulberry32 } from '../helpers/prng.ts';
 
 export type GeneratedLog = { bytes: number; lines: number; messages: number; pickups: number; limitRejects: number; lastMs: number };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));

@@ -11,6 +11,7 @@
 import { setMaxListeners } from 'node:events';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mulberry32 as prng } from '../helpers/prng.ts';
 
 export type Hit = { actor: 'bot' | 'human' | 'scanner' | 'uploader'; ip: string; method: string; path: string; status: number; start: number; end: number };
 export type LabLoad = {
@@ -29,17 +30,6 @@ export const UPLOADER_KEY = 'lab-uploaded-k3y';
 const BROWSER = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 const PROBES = ['wp-login.php', 'xmlrpc.php', 'admin.php', 'shell.php', 'wso.php', 'alfa.php', 'config.bak.php', 'up.php', 'cmd.php', 'phpinfo.php', 'wp-config.php.old', 'adminer.php'];
 
-/** A small seeded PRNG (mulberry32): the same run makes the same choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function send(base: string, o: { ip: string; method: 'GET' | 'POST'; path: string; form?: Record<string, string>; headers?: Record<string, string> }): Promise<number> {
   const body = o.form ? new URLSearchParams(o.form).toString() : undefined;
