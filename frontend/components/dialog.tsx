@@ -11,10 +11,12 @@ export function Dialog({ title, onClose, busy = false, children, footer, wide = 
   const id = useId();
   const busyRef = useRef(busy);
   busyRef.current = busy;
+  // What had the focus when the dialog was asked for, read during the first render: by the time effects run
+  // (after paint, children's first) something inside may already have moved it, and it would return nowhere.
+  const opener = useRef(document.activeElement as HTMLElement | null).current;
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const opener = document.activeElement as HTMLElement | null;
     if (!el.open) el.showModal();
     const onCancel = (e: Event) => {
       e.preventDefault();
