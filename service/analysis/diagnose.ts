@@ -35,7 +35,6 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const domainsBySub = groupBy(panel.domains, (d) => d.subscriptionId);
   const mailboxesBySub = groupBy(panel.mailboxes, (m) => m.subscriptionId);
   const statTotals = new Map(panel.stats.subscription.totals.map((t) => [t.objectId, t]));
-  const statRows = groupBy(panel.stats.subscription.rows, (r) => r.objectId);
   const peaks = {
     subscription: groupBy(panel.peaks.subscription, (r) => r.objectId),
     domain: groupBy(panel.peaks.domain, (r) => r.objectId),
@@ -49,7 +48,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const ev = input.evidence.get(sub.id);
     const omc = readOmc({
       subscription: sub,
-      stats: { total: statTotals.get(sub.id) ?? null, rows: statRows.get(sub.id) ?? [] },
+      stats: { total: statTotals.get(sub.id) ?? null },
       peaks: {
         subscription: peaks.subscription.get(sub.id) ?? [],
         domain: [...domainIds].flatMap((id) => peaks.domain.get(id) ?? []),

@@ -12,10 +12,10 @@ export type OmcInput = {
   subscription: Subscription;
   /**
    * The subscription's own statistics up to `now`: the totals of its hourly
-   * rows, and at least every row with rejects or younger than
-   * LAST_HOUR_MAX_AGE (more rows change nothing).
+   * rows, its newest hour with rejects, and its newest row when younger than
+   * LAST_HOUR_MAX_AGE (readPanel's newestSince; an older one changes nothing).
    */
-  stats: { total: StatTotal | null; rows: StatRow[] };
+  stats: { total: StatTotal | null };
   peaks: Record<Level, PeakRow[]>;   // already narrowed to this subscription's objects
   logRejectsHourly: ReadonlyMap<number, number>;  // limit rejects the log ties to this subscription
   logPassedHourly: ReadonlyMap<number, number>;   // messages the log ties to this subscription
@@ -45,7 +45,6 @@ export function readOmc(input: OmcInput): OmcReading {
   const subPeak = openPeaks.filter((p) => p.level === 'subscription').sort((a, b) => a.begin - b.begin)[0];
 
   // Totals over the window: the panel's when it has any row, else the log's hours.
-  const panelRows = input.stats.rows.filter((r) => r.hour <= now);
   const total = input.stats.total;
   let rejectedTotal = 0;
   let passedTotal = 0;
@@ -53,7 +52,7 @@ export function readOmc(input: OmcInput): OmcReading {
   if (total && total.rows > 0) {
     rejectedTotal = total.rejected;
     passedTotal = total.passed;
-    rejectedLastDay = panelRows.some((r) => r.hour >= now - DAY && r.rejected > 0);
+    rejectedLastDay = total.lastRejected !== null && total.lastRejected >= now - DAY && total.lastRejected <= now;
   } else {
     for (const [h, c] of input.logPassedHourly) if (h < now) passedTotal += c;
     for (const [h, c] of input.logRejectsHourly) {
@@ -65,8 +64,7 @@ export function readOmc(input: OmcInput): OmcReading {
 
   // The last full hour. A row older than LAST_HOUR_MAX_AGE is stale, and the log speaks instead.
   const lastFull = Math.floor(now / HOUR) * HOUR - HOUR;
-  let latest: StatRow | undefined;
-  for (const r of panelRows) if (!latest || r.hour > latest.hour) latest = r;
+  const latest: StatRow | null = total && total.newest && total.newest.hour <= now ? total.newest : null;
   let lastHour: OmcReading['lastHour'];
   if (latest && now - latest.hour <= LAST_HOUR_MAX_AGE) {
     lastHour = { passed: latest.passed, rejected: latest.rejected, limit: latest.limit >= 0 ? latest.limit : (subscription.limits.subscription ?? null), from: 'panel' };

@@ -49,8 +49,8 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   let readable = 0;
   const window = { from: now - CORRELATION_HOURS * HOUR, to: now };
 
-  // Hourly rows one by one only where they can matter (readOmc): rejects, and the last hour's row; the rest as totals.
-  const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now, rowsSince: now - LAST_HOUR_MAX_AGE }).catch((err: unknown) => {
+  // psa's hourly statistics as totals per object, with the newest row only where it can be the last hour's (readOmc).
+  const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now, newestSince: now - LAST_HOUR_MAX_AGE }).catch((err: unknown) => {
     if (err instanceof SendtraceError) {
       warnings.push(err.message);
       return null;

@@ -16,7 +16,7 @@ export async function inferPanel(vhostsRoot: string, passwd: Passwd): Promise<{ 
     serverLimits: { subscription: null, domain: null, mailbox: null, enableSendmail: null, filterEnabled: null },
     owners: [{ id: 0, login: 'unknown', type: 'client', parentId: null, email: null, locale: null }],
     subscriptions: [], domains: [], mailboxes: [],
-    stats: { subscription: { totals: [], rows: [] }, domain: { totals: [], rows: [] }, mailbox: { totals: [], rows: [] } },
+    stats: { subscription: { totals: [] }, domain: { totals: [] }, mailbox: { totals: [] } },
     peaks: { subscription: [], domain: [], mailbox: [] },
   };
   let names: string[];

@@ -62,22 +62,22 @@ export type StatRow = z.infer<typeof StatRowSchema>;
 /**
  * One object's hourly rows in the read window, summed in SQL (psa keeps ~720
  * rows an object a month [V]; 10,000 subscriptions are 7 million rows, which
- * the diagnosis only ever adds up).
+ * the diagnosis only ever adds up), with what it reads of single rows: the
+ * newest hour, the newest hour with rejects, and the newest row when recent.
  */
 export const StatTotalSchema = z.object({
   objectId: z.number().int(),
   rows: z.number().int().nonnegative(),  // hourly rows in the window
   passed: z.number().int().nonnegative(),
   rejected: z.number().int().nonnegative(),
+  last: z.number(),                      // the newest hour of the window
+  lastRejected: z.number().nullable(),   // the newest hour with rejected > 0, null: none in the window
+  newest: StatRowSchema.nullable(),      // the newest row, when collected from ReadPanelOptions.newestSince on; else null
 });
 export type StatTotal = z.infer<typeof StatTotalSchema>;
 
-/**
- * One level's statistics: totals per object over the window, and the hourly
- * rows read one by one — those with rejects, and every row collected since
- * ReadPanelOptions.rowsSince (panel-db.ts; by default the whole window).
- */
-export type LevelStats = { totals: StatTotal[]; rows: StatRow[] };
+/** One level's statistics: per object over the window (one row of totals each; objects without rows are absent). */
+export type LevelStats = { totals: StatTotal[] };
 
 export const PeakRowSchema = z.object({
   objectId: z.number().int(),

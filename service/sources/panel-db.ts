@@ -6,29 +6,29 @@
 // travel in one `plesk db` call (plesk-db.ts).
 //
 // The hourly OMC statistics are the bulk of psa (~720 rows an object a month [V];
-// 7 million at 10,000 subscriptions): they are summed in SQL per object, and only
-// the rows the diagnosis reads one by one — rejects, the last hours — cross the
-// client (docs/decisions/011-omc-totals-in-sql.md).
+// 7 million at 10,000 subscriptions): they are summed in SQL per object in one
+// pass, and only a row of totals an object crosses the client
+// (docs/decisions/011-omc-totals-in-sql.md).
 import type { Config } from '../config.ts';
 import { createError } from '../errors.ts';
-import type { Domain, Level, LevelStats, Mailbox, PanelData, PeakRow, StatRow, StatTotal, Subscription } from './panel-data.ts';
+import type { Domain, Level, LevelStats, Mailbox, PanelData, PeakRow, StatTotal, Subscription } from './panel-data.ts';
+import { HOUR } from '../time.ts';
 import { resolveLimits, resolveServerLimits, type OmcLayer } from './omc-limits.ts';
 import * as q from './panel-queries.ts';
 import { queryPleskDb, type PleskDbResult } from './plesk-db.ts';
 import { sqlDatetime } from './sql-text.ts';
-import { HOUR } from '../time.ts';
 
 export type ReadPanelOptions = {
   since: number;
   until: number;
-  /** Hourly rows collected from here on are read whatever they hold; before it, only rows with rejects (default: since, every row). */
-  rowsSince?: number;
+  /** An object's newest hourly row is read when collected from here on (default: since, always); older, it is null. */
+  newestSince?: number;
   timeoutMs?: number;
 };
 
 // psa's DATETIMEs are wall-clock time: across a DST change an instant's wall
 // clock can run behind an earlier one's by the shift (at most 2 h anywhere), so
-// the SQL bound on recent rows is that much earlier and TypeScript cuts exactly.
+// the SQL bound for the newest row is that much earlier and TypeScript cuts exactly.
 const DST_MARGIN = 2 * HOUR;
 
 /** Tables that an older Plesk may lack: a warning, not a failure (everything else must be there). */
@@ -66,15 +66,14 @@ export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const since = sqlDatetime(opts.since, zone);
   const until = sqlDatetime(opts.until, zone);
-  const rowsSince = Math.max(opts.rowsSince ?? opts.since, opts.since);
-  const cut = rowsSince > opts.since;
-  const recent = cut ? sqlDatetime(Math.max(opts.since, rowsSince - DST_MARGIN), zone) : since;
+  const newestSince = Math.max(opts.newestSince ?? opts.since, opts.since);
+  const recent = sqlDatetime(Math.max(opts.since, newestSince - DST_MARGIN), zone);
   const [subLevel, domainLevel, mailLevel] = q.LEVELS;
   const queries = [
     q.owners(), q.subscriptions(), q.domains(), q.mailboxes(), q.serverSettings(), q.planSettings(), q.subscriptionSettings(),
-    q.statTotals(subLevel, since, until, zone), q.statRowsOfNote(subLevel, since, until, recent, zone), q.peaks(subLevel, since, until, zone),
-    q.statTotals(domainLevel, since, until, zone), q.statRowsOfNote(domainLevel, since, until, recent, zone), q.peaks(domainLevel, since, until, zone),
-    q.statTotals(mailLevel, since, until, zone), q.statRowsOfNote(mailLevel, since, until, recent, zone), q.peaks(mailLevel, since, until, zone),
+    q.statTotals(subLevel, since, until, recent, zone), q.peaks(subLevel, since, until, zone),
+    q.statTotals(domainLevel, since, until, recent, zone), q.peaks(domainLevel, since, until, zone),
+    q.statTotals(mailLevel, since, until, recent, zone), q.peaks(mailLevel, since, until, zone),
   ] as const;
   const r = await queryPleskDb(config, queries, { timeoutMs });
   const warnings: string[] = [];
@@ -88,22 +87,19 @@ export async function readPanel(config: Pick<Config, 'plesk' | 'timezone'>, opts
   const propRows = rowsOf(r[6], warnings, missing);
   // As of `until`: a peak that ended later was still open then.
   const asOfUntil = (rows: PeakRow[]) => rows.map((p) => (p.end !== null && p.end > opts.until ? { ...p, end: null } : p));
-  const ofNote = (rows: StatRow[]) => (cut ? rows.filter((x) => x.rejected > 0 || x.hour >= rowsSince) : rows);
-  // The newest subscription hour of the window, for the sidecar's timeline (statsLastCollected); totals keep their shape.
-  let statsLastCollected: number | null = null;
-  const totalsOf = (rows: Array<StatTotal & { last: number }>, level: Level) => rows.map(({ last, ...t }) => {
-    if (level === 'subscription' && (statsLastCollected === null || last > statsLastCollected)) statsLastCollected = last;
-    return t;
-  });
+  const totalsOf = (rows: StatTotal[]) => rows.map((t) => (t.newest && t.newest.hour < newestSince ? { ...t, newest: null } : t));
   const stats: Record<Level, LevelStats> = {
-    subscription: { totals: totalsOf(rowsOf(r[7], warnings, missing), 'subscription'), rows: ofNote(rowsOf(r[8], warnings, missing)) },
-    domain: { totals: totalsOf(rowsOf(r[10], warnings, missing), 'domain'), rows: ofNote(rowsOf(r[11], warnings, missing)) },
-    mailbox: { totals: totalsOf(rowsOf(r[13], warnings, missing), 'mailbox'), rows: ofNote(rowsOf(r[14], warnings, missing)) },
+    subscription: { totals: totalsOf(rowsOf(r[7], warnings, missing)) },
+    domain: { totals: totalsOf(rowsOf(r[9], warnings, missing)) },
+    mailbox: { totals: totalsOf(rowsOf(r[11], warnings, missing)) },
   };
+  // The newest subscription hour of the window, for the sidecar's timeline.
+  let statsLastCollected: number | null = null;
+  for (const t of stats.subscription.totals) if (statsLastCollected === null || t.last > statsLastCollected) statsLastCollected = t.last;
   const peaks: Record<Level, PeakRow[]> = {
-    subscription: asOfUntil(rowsOf(r[9], warnings, missing)),
-    domain: asOfUntil(rowsOf(r[12], warnings, missing)),
-    mailbox: asOfUntil(rowsOf(r[15], warnings, missing)),
+    subscription: asOfUntil(rowsOf(r[8], warnings, missing)),
+    domain: asOfUntil(rowsOf(r[10], warnings, missing)),
+    mailbox: asOfUntil(rowsOf(r[12], warnings, missing)),
   };
   for (const [table, labels] of missing) warnings.push(`psa table ${table} does not exist (older Plesk?): ${labels.join(', ')} not read`);
 

@@ -36,7 +36,7 @@ describe('faults: plesk', () => {
     await assert.rejects(readPanel({ plesk, timezone: 'UTC' }, { ...range, timeoutMs: 10_000 }), (err: unknown) => {
       assert.ok(err instanceof SendtraceError);
       assert.equal(err.code, 'SENDTRACE_ERR_PANEL_DB');
-      assert.match(err.message, /owners and 15 more.*ERROR 2002 .*Can't connect/);
+      assert.match(err.message, /owners and 12 more.*ERROR 2002 .*Can't connect/);
       return true;
     });
   });

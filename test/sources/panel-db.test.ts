@@ -109,57 +109,53 @@ describe('readPanel on MariaDB', () => {
     assert.deepEqual(panel.serverLimits, { subscription: 100, domain: 50, mailbox: 10, enableSendmail: true, filterEnabled: true });
   });
 
-  it('reads hourly statistics of all three levels inside the window only, as instants in the server zone', async () => {
-    const { panel } = await read(onMariadb.path);
-    assert.deepEqual(panel.stats.subscription.rows.filter((s) => s.objectId === 1), [
-      { objectId: 1, hour: tokyo('2022-02-03 20:00:00'), limit: 500, passed: 500, rejected: 19500 },
-      { objectId: 1, hour: tokyo('2022-02-03 21:00:00'), limit: 500, passed: 500, rejected: 20100 },
-      { objectId: 1, hour: tokyo('2022-02-03 22:00:00'), limit: 500, passed: 500, rejected: 18000 },
-    ]);
-    assert.deepEqual(panel.stats.subscription.rows.find((s) => s.objectId === 2)?.limit, -1);
-    assert.deepEqual(panel.stats.domain.rows.map((s) => [s.objectId, s.passed]), [[10, 3], [20, 12]]);
-    assert.deepEqual(panel.stats.mailbox.rows.map((s) => [s.objectId, s.rejected]), [[1000, 0], [1003, 4]]);
-  });
-
-  it('sums each object\'s hourly rows of the window in SQL', async () => {
+  it('reads hourly statistics of all three levels inside the window only, summed per object in SQL, with the newest row', async () => {
     const { panel } = await read(onMariadb.path);
     // Subscription 1's row of Feb 2 and the one after the window are not counted.
+    const newest = (objectId: number, hour: string, limit: number, passed: number, rejected: number) => ({ objectId, hour: tokyo(hour), limit, passed, rejected });
     assert.deepEqual(panel.stats.subscription.totals, [
-      { objectId: 1, rows: 3, passed: 1500, rejected: 57600 },
-      { objectId: 2, rows: 1, passed: 12, rejected: 0 },
+      { objectId: 1, rows: 3, passed: 1500, rejected: 57600, last: tokyo('2022-02-03 22:00:00'), lastRejected: tokyo('2022-02-03 22:00:00'), newest: newest(1, '2022-02-03 22:00:00', 500, 500, 18000) },
+      { objectId: 2, rows: 1, passed: 12, rejected: 0, last: tokyo('2022-02-03 21:00:00'), lastRejected: null, newest: newest(2, '2022-02-03 21:00:00', -1, 12, 0) },
     ]);
-    assert.deepEqual(panel.stats.domain.totals, [{ objectId: 10, rows: 1, passed: 3, rejected: 0 }, { objectId: 20, rows: 1, passed: 12, rejected: 0 }]);
-    assert.deepEqual(panel.stats.mailbox.totals, [{ objectId: 1000, rows: 1, passed: 2, rejected: 0 }, { objectId: 1003, rows: 1, passed: 10, rejected: 4 }]);
+    assert.deepEqual(panel.stats.domain.totals.map((t) => [t.objectId, t.rows, t.passed, t.rejected, t.lastRejected]), [[10, 1, 3, 0, null], [20, 1, 12, 0, null]]);
+    assert.deepEqual(panel.stats.mailbox.totals.map((t) => [t.objectId, t.passed, t.rejected, t.lastRejected, t.newest?.rejected]), [[1000, 2, 0, null, 0], [1003, 10, 4, tokyo('2022-02-03 21:00:00'), 4]]);
   });
 
-  it('gives the newest subscription hour of the window from the same totals (the sidecar\'s timeline), rows of note or not', async () => {
+  it('takes the newest row and the newest hour with rejects inside the window, not after it', async () => {
+    const { panel } = await read(onMariadb.path, { ...window, until: at('2022-02-03T21:30:00+09:00') });
+    const sub1 = panel.stats.subscription.totals.find((t) => t.objectId === 1)!;
+    assert.deepEqual([sub1.rows, sub1.rejected, sub1.last, sub1.lastRejected, sub1.newest?.hour, sub1.newest?.rejected],
+      [2, 39600, tokyo('2022-02-03 21:00:00'), tokyo('2022-02-03 21:00:00'), tokyo('2022-02-03 21:00:00'), 20100]);
+  });
+
+  it('with newestSince, gives the newest row only when collected from then on; totals and the newest hours stay', async () => {
     const full = await read(onMariadb.path);
-    const newest = Math.max(...full.panel.stats.subscription.rows.map((r) => r.hour));
+    const { panel } = await read(onMariadb.path, { ...window, newestSince: tokyo('2022-02-03 21:30:00') });
+    // Subscription 1's newest row (22:00) is recent; subscription 2's (21:00) is not.
+    assert.deepEqual(panel.stats.subscription.totals.map((t) => [t.objectId, t.newest?.hour ?? null]), [[1, tokyo('2022-02-03 22:00:00')], [2, null]]);
+    for (const level of ['subscription', 'domain', 'mailbox'] as const) {
+      assert.deepEqual(panel.stats[level].totals.map(({ newest: _, ...t }) => t), full.panel.stats[level].totals.map(({ newest: _, ...t }) => t));
+    }
+    // A row collected exactly at newestSince is read.
+    const at21 = await read(onMariadb.path, { ...window, newestSince: tokyo('2022-02-03 21:00:00') });
+    assert.deepEqual(at21.panel.stats.subscription.totals.map((t) => t.newest?.hour ?? null), [tokyo('2022-02-03 22:00:00'), tokyo('2022-02-03 21:00:00')]);
+  });
+
+  it('gives the newest subscription hour of the window from the same totals (the sidecar\'s timeline)', async () => {
+    const full = await read(onMariadb.path);
+    const newest = Math.max(...full.panel.stats.subscription.totals.map((t) => t.last));
     assert.ok(newest <= window.until && newest >= window.since);
     assert.equal(full.statsLastCollected, newest);
-    // With rowsSince after the newest row, it is still known (the totals cover the whole window).
-    const late = await read(onMariadb.path, { ...window, rowsSince: window.until });
-    assert.equal(late.statsLastCollected, newest);
-  });
-
-  it('with rowsSince, reads one by one only the rows with rejects and those collected since then; totals still cover the window', async () => {
-    const full = await read(onMariadb.path);
-    const { panel } = await read(onMariadb.path, { ...window, rowsSince: at('2022-02-03T21:30:00+09:00') });
-    assert.deepEqual(panel.stats.subscription.rows.map((s) => [s.objectId, s.rejected]), [[1, 19500], [1, 20100], [1, 18000]]);
-    assert.deepEqual(panel.stats.domain.rows, []);
-    assert.deepEqual(panel.stats.mailbox.rows.map((s) => s.objectId), [1003]);
-    for (const level of ['subscription', 'domain', 'mailbox'] as const) assert.deepEqual(panel.stats[level].totals, full.panel.stats[level].totals);
-    // A row collected exactly at rowsSince is read, rejects or not.
-    const at21 = await read(onMariadb.path, { ...window, rowsSince: at('2022-02-03T21:00:00+09:00') });
-    assert.deepEqual(at21.panel.stats.domain.rows.map((s) => s.objectId), [10, 20]);
-    assert.deepEqual(at21.panel.stats.subscription.rows.filter((s) => s.objectId === 2).length, 1);
+    const none = await read(onMariadb.path, { since: at('2022-01-01T00:00:00+09:00'), until: at('2022-01-02T00:00:00+09:00') });
+    assert.equal(none.statsLastCollected, null, 'no row in the window');
   });
 
   it('converts DATETIMEs with the configured time zone', async () => {
     const { panel } = await readPanel({ plesk: onMariadb.path, timezone: 'UTC' }, {
       since: Date.UTC(2022, 1, 3, 0), until: Date.UTC(2022, 1, 3, 23, 30),
     });
-    assert.deepEqual(panel.stats.subscription.rows.filter((s) => s.objectId === 1).map((s) => s.hour), [20, 21, 22].map((h) => Date.UTC(2022, 1, 3, h)));
+    const sub1 = panel.stats.subscription.totals.find((t) => t.objectId === 1)!;
+    assert.deepEqual([sub1.rows, sub1.newest?.hour, sub1.lastRejected], [3, Date.UTC(2022, 1, 3, 22), Date.UTC(2022, 1, 3, 22)]);
   });
 
   it('reads peaks overlapping the window; one that ended after the window is still open as of its end', async () => {
@@ -206,14 +202,14 @@ describe('readPanel on MariaDB', () => {
 describe('readPanel on the sql.js backend', () => {
   it('gives the same result as on MariaDB', async () => {
     const [m, s] = await Promise.all([read(onMariadb.path), read(onSqlite.path)]);
-    assert.ok(m.panel.subscriptions.length >= 4 && m.panel.stats.subscription.rows.length >= 4 && m.panel.stats.subscription.totals.length >= 2);
+    assert.ok(m.panel.subscriptions.length >= 4 && m.panel.stats.subscription.totals.length >= 2 && m.panel.stats.mailbox.totals.length >= 2);
     assert.deepEqual(s, m);
   });
 
-  it('gives the same totals and rows of note as on MariaDB', async () => {
-    const opts = { ...window, rowsSince: at('2022-02-03T21:30:00+09:00') };
+  it('gives the same totals, newest rows and newest rejected hours as on MariaDB for a narrower window', async () => {
+    const opts = { ...window, until: at('2022-02-03T21:30:00+09:00'), newestSince: at('2022-02-03T21:00:00+09:00') };
     const [m, s] = await Promise.all([read(onMariadb.path, opts), read(onSqlite.path, opts)]);
-    assert.equal(m.panel.stats.subscription.rows.length, 3);
+    assert.ok(m.panel.stats.subscription.totals.some((t) => t.lastRejected !== null));
     assert.deepEqual(s, m);
   });
 
@@ -265,11 +261,11 @@ describe('readPanel on an older Plesk without some tables', () => {
       const { panel, warnings } = await read(onMariadb.path);
       assert.ok(warnings.some((w) => /SubscriptionOutgoingMessagesStats does not exist.*subscription statistics/.test(w)), warnings.join('\n'));
       assert.ok(warnings.some((w) => /MailOutgoingMessagesPeaks does not exist.*mailbox peaks/.test(w)), warnings.join('\n'));
-      assert.deepEqual([panel.stats.subscription, panel.peaks.mailbox], [{ totals: [], rows: [] }, []]);
+      assert.deepEqual([panel.stats.subscription, panel.peaks.mailbox], [{ totals: [] }, []]);
       assert.equal(warnings.filter((w) => w.includes('SubscriptionOutgoingMessagesStats')).length, 1, 'one warning per missing table');
       // Queries after each missing table still ran.
       assert.equal(panel.peaks.subscription.length, 2);
-      assert.equal(panel.stats.mailbox.rows.length, 2);
+      assert.equal(panel.stats.mailbox.totals.length, 2);
       assert.equal(panel.subscriptions.length, 4);
     } finally {
       await db.exec('RENAME TABLE hidden_stats TO SubscriptionOutgoingMessagesStats, hidden_peaks TO MailOutgoingMessagesPeaks');
@@ -286,8 +282,8 @@ describe('readPanel on an older Plesk without some tables', () => {
     cleanups.push(old.remove);
     const { panel, warnings } = await read(old.path);
     assert.ok(warnings.some((w) => /DomainOutgoingMessagesStats does not exist/.test(w)), warnings.join('\n'));
-    assert.deepEqual(panel.stats.domain, { totals: [], rows: [] });
-    assert.equal(panel.stats.subscription.rows.length, 4);
+    assert.deepEqual(panel.stats.domain, { totals: [] });
+    assert.equal(panel.stats.subscription.totals.length, 2);
   });
 
   it('fails with SENDTRACE_ERR_PANEL_DB when a table it cannot do without is missing', async () => {
