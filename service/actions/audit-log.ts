@@ -5,7 +5,13 @@
 // needed: a rename-and-recreate rotation works, the next append creates the
 // file anew). New passwords never reach this file (passwords.ts builds the
 // record from results stripped of them; a test greps for them).
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync } from 'node:fs';
+//
+// A full disk (test/faults/full-disk-audit.test.ts): an action that changes
+// something first holds room for its record (reserve); a write cut short
+// leaves a torn last line, which the next append starts after (a newline
+// first) and readAuditLog counts and skips.
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { createError, isErrno } from '../errors.ts';
@@ -47,7 +53,22 @@ export function describeActor(env: Record<string, string | undefined>): string {
   return `cli:${who}`.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 200);
 }
 
-export type AuditLog = { path: string; append(entry: AuditEntry, now?: number): AuditRecord };
+/**
+ * Room held in the audit log's filesystem (an unlinked file kept open, so a
+ * crash frees it by itself) until `release()` gives it back, just before the
+ * record that needed it is appended.
+ */
+export type AuditRoom = { release(): void };
+
+/** More than any record of one action takes (a password reset of a few hundred accounts). */
+export const AUDIT_ROOM_BYTES = 64 * 1024;
+
+export type AuditLog = {
+  path: string;
+  append(entry: AuditEntry, now?: number): AuditRecord;
+  /** Throws (the system error, e.g. ENOSPC) when the room cannot be had. */
+  reserve(bytes?: number): AuditRoom;
+};
 
 /**
  * Opens (creating if needed) the audit log of `stateDir` and checks it can be
@@ -61,10 +82,10 @@ export function openAuditLog(stateDir: string, zone: string): AuditLog {
     let created = false;
     let fd: number;
     try {
-      fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+      fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
-      fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
       created = true;
     }
     const st = fstatSync(fd);
@@ -81,15 +102,41 @@ export function openAuditLog(stateDir: string, zone: string): AuditLog {
       const record = AuditRecordSchema.parse({ v: 1, at: now, time: formatIso(now, zone), ...entry });
       const { fd, created } = openAppend();
       try {
+        // A write cut short (disk full) left a line without its newline: start
+        // after it, or this record would be glued to the fragment and lost with it.
+        const size = fstatSync(fd).size;
+        const last = Buffer.alloc(1);
+        const torn = size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
         // One write of one line: O_APPEND places it at the end even when two
         // sendtrace processes append at once.
-        writeAll(fd, Buffer.from(`${JSON.stringify(record)}\n`));
+        writeAll(fd, Buffer.from(`${torn ? '\n' : ''}${JSON.stringify(record)}\n`));
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
       if (created) fsyncDir(stateDir);
       return record;
+    },
+    reserve(bytes = AUDIT_ROOM_BYTES) {
+      const holder = join(stateDir, `.audit-room-${process.pid}-${randomBytes(4).toString('hex')}`);
+      const fd = openSync(holder, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        unlinkSync(holder);
+        // Written, not just sized: a sparse file holds no blocks (tmpfs and
+        // ext4 both account the pages or delayed blocks at write time).
+        writeAll(fd, Buffer.alloc(bytes));
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+      let held = true;
+      return {
+        release() {
+          if (!held) return;
+          held = false;
+          closeSync(fd);
+        },
+      };
     },
   };
 }

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import type { MailFlow } from '../analysis/mail-flow.ts';
 import { diagnose, type SubscriptionEvidence } from '../analysis/diagnose.ts';
-import { LAST_HOUR_MAX_AGE } from '../analysis/omc.ts';
 import { DiagnosisSchema, type Diagnosis } from '../analysis/diagnosis.ts';
 import { createWebActivityReducer, type WebActivity } from '../analysis/web-activity.ts';
 import { createError, EXIT, SendtraceError, describeError } from '../errors.ts';
@@ -21,6 +20,7 @@ import type { Config } from '../config.ts';
 import type { CommandContext, CommandResult } from './command.ts';
 import { evidenceFor, indexGathered, placesOf, postsOf, type Gathered } from './diagnose-evidence.ts';
 import { groupBy } from '../analysis/group.ts';
+import { LAST_HOUR_MAX_AGE } from '../analysis/omc.ts';
 import { formatDiagnosis } from './diagnose-report.ts';
 import { passMailFlow } from './mail-flow-pass.ts';
 
@@ -37,8 +37,11 @@ export async function runDiagnose(ctx: CommandContext): Promise<CommandResult> {
   return { json: r.doc, text: formatDiagnosis(r.doc, config.timezone), exit: r.exit, notes: r.notes };
 }
 
-/** `psa`: what was read from psa (null: it could not be), for the sidecar's snapshot beside the document (collect.ts). */
-export type DiagnosisRun = { doc: Diagnosis; exit: number; notes: string[]; psa: { panel: PanelData; statsLastCollected: number | null } | null };
+/**
+ * `psa`: what was read from psa (null: it could not be, and `psaError` says why), for the
+ * sidecar's snapshot beside the document (collect.ts).
+ */
+export type DiagnosisRun = { doc: Diagnosis; exit: number; notes: string[]; psa: { panel: PanelData; statsLastCollected: number | null } | null; psaError: string | null };
 
 /** Reads every source and diagnoses; shared by the CLI and the sidecar. */
 export async function computeDiagnosis(config: Config, opts: { now: number; only?: string }): Promise<DiagnosisRun> {
@@ -48,11 +51,13 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   const notes: string[] = [];
   let readable = 0;
   const window = { from: now - CORRELATION_HOURS * HOUR, to: now };
+  let psaError: string | null = null;
 
   // psa's hourly statistics as totals per object, with the newest row only where it can be the last hour's (readOmc).
   const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now, newestSince: now - LAST_HOUR_MAX_AGE }).catch((err: unknown) => {
     if (err instanceof SendtraceError) {
       warnings.push(err.message);
+      psaError = err.message;
       return null;
     }
     throw err;
@@ -112,7 +117,7 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   const doc = DiagnosisSchema.parse(verified(diagnose({ now, zone, warnings, panel, evidence, oldestData: oldest, ...(only ? { only } : {}) })));
   if (only && doc.subscriptions.length === 0) throw createError('SENDTRACE_ERR_NOT_FOUND', 'Subscription', only);
   const psa = panelRead ? { panel: panelRead.panel, statsLastCollected: panelRead.statsLastCollected } : null;
-  return { doc, exit: warnings.length ? EXIT.partial : EXIT.ok, notes: [...notes, ...warnings], psa };
+  return { doc, exit: warnings.length ? EXIT.partial : EXIT.ok, notes: [...notes, ...warnings], psa, psaError };
 }
 
 /** Attaches to each subscription what its sources did since each action in the audit log. */

@@ -75,7 +75,7 @@ export async function runPurgeQueue(ctx: CommandContext): Promise<CommandResult>
   const name = requiredFlag(ctx, 'subscription', PURGE_QUEUE_USAGE);
   const dryRun = boolFlag(ctx, 'dry-run');
   const start = startAction(ctx, { recover: false });
-  const warnings: string[] = [...start.notes];
+  const warnings: string[] = start.notes;   // audited() may add one (and then exit is 1)
   const out = await audited(start, { action: 'purge-queue', target: name, subscription: name, dryRun }, async () => {
     const panel = await readPanelNow(config, start.now);
     const sub = findSubscriptionByName(panel.subscriptions, name);

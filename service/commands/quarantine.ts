@@ -3,7 +3,7 @@
 // and an audit record; `restore --id` undoes it.
 import { EXIT, SendtraceError } from '../errors.ts';
 import type { Manifest } from '../actions/manifest.ts';
-import { audited, boolFlag, checkQuarantineDirPlacement, cleanText, readPanelNow, requiredFlag, startAction, valueFlag } from '../actions/action-context.ts';
+import { audited, boolFlag, checkQuarantineDirPlacement, cleanText, exitAfterAudit, readPanelNow, requiredFlag, startAction, valueFlag } from '../actions/action-context.ts';
 import { decodePathArgument, showPath } from '../actions/path-arg.ts';
 import { quarantineFile } from '../actions/quarantine.ts';
 import { checkFileInSubscription, subscriptionPlaces } from '../actions/safe-path.ts';
@@ -40,7 +40,7 @@ export async function runQuarantine(ctx: CommandContext): Promise<CommandResult>
   const dryRun = boolFlag(ctx, 'dry-run');
   const start = startAction(ctx, { recover: true });
   const path = decodePathArgument(pathArg);
-  const notes = [...start.notes];
+  const notes = start.notes;   // audited() may add one
   const base = { action: 'quarantine' as const, target: showPath(path), subscription: null, dryRun };
   const out = await audited(start, base, async () => {
     const places = subscriptionPlaces(await readPanelNow(config, start.now), config.vhostsRoot);
@@ -69,5 +69,5 @@ export async function runQuarantine(ctx: CommandContext): Promise<CommandResult>
     : [`Quarantined ${out.originalPath} (${out.size} bytes, sha256 ${out.sha256}) of subscription ${out.subscription.name} as ${out.id}.`,
       'The web server can no longer run it or serve it; only root can read the quarantined copy.',
       `Undo: sendtrace restore --id ${out.id}`, ...out.notes].join('\n');
-  return { json, text, exit: EXIT.ok, notes };
+  return { json, text, exit: exitAfterAudit(start, EXIT.ok), notes };
 }

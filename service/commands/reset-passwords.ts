@@ -2,7 +2,7 @@
 // (CONTRACT.md Actions). The new passwords appear in this command's answer and
 // nowhere else: not in argv, the audit log, notes on stderr or error messages.
 import { createError, EXIT } from '../errors.ts';
-import { audited, boolFlag, readPanelNow, requiredFlag, startAction, valueFlag } from '../actions/action-context.ts';
+import { audited, boolFlag, exitAfterAudit, readPanelNow, requiredFlag, startAction, valueFlag } from '../actions/action-context.ts';
 import { readPanelUsers } from '../actions/panel-users.ts';
 import { planAccounts, resetPasswords, withoutPasswords, type AccountResult, type ResetRequest } from '../actions/passwords.ts';
 import { findSubscriptionByName } from '../actions/safe-path.ts';
@@ -36,7 +36,7 @@ export async function runResetPasswords(ctx: CommandContext): Promise<CommandRes
   const req = requestOf(ctx);
   const dryRun = boolFlag(ctx, 'dry-run');
   const start = startAction(ctx, { recover: false });
-  const notes = [...start.notes];
+  const notes = start.notes;   // audited() may add one
   let exit: number = EXIT.ok;
   const results = await audited(start, { action: 'reset-passwords', target: name, subscription: name, dryRun }, async () => {
     const panel = await readPanelNow(config, start.now);
@@ -72,5 +72,5 @@ export async function runResetPasswords(ctx: CommandContext): Promise<CommandRes
     '',
     table(results, dryRun),
   ].join('\n');
-  return { json, text, exit, notes };
+  return { json, text, exit: exitAfterAudit(start, exit), notes };
 }

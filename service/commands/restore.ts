@@ -1,7 +1,7 @@
 // `restore --id ID [--force] [--dry-run]` (CONTRACT.md Actions): puts a
 // quarantined file back, identical bytes, owner, mode and times.
 import { createError, EXIT } from '../errors.ts';
-import { audited, boolFlag, readPanelNow, requiredFlag, startAction } from '../actions/action-context.ts';
+import { audited, boolFlag, exitAfterAudit, readPanelNow, requiredFlag, startAction } from '../actions/action-context.ts';
 import { checkQuarantineId, readManifest } from '../actions/manifest.ts';
 import { restoreFile } from '../actions/restore.ts';
 import { findHome, subscriptionPlaces } from '../actions/safe-path.ts';
@@ -36,5 +36,5 @@ export async function runRestore(ctx: CommandContext): Promise<CommandResult> {
   const text = dryRun
     ? `Dry run: would restore ${id} to ${out.restoredPath} (sha256 ${out.manifest.sha256}).${kept} Nothing was changed.`
     : `Restored ${id} to ${out.restoredPath}: the same bytes (sha256 ${out.manifest.sha256}), owner, mode and modification time.${kept}`;
-  return { json, text, exit: EXIT.ok, notes: start.notes };
+  return { json, text, exit: exitAfterAudit(start, EXIT.ok), notes: start.notes };
 }

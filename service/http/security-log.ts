@@ -4,11 +4,15 @@
 // actions' audit log (service/actions/audit-log.ts) records actions only; its
 // record schema has no place for a refused request, hence this file.
 // Whoever can reach the socket could flood it, so lines are capped per second
-// and the overflow is counted in the next line written.
+// and the overflow is counted in the next line written. A line that cannot be
+// written (a full disk) never turns a refusal into something else: the request
+// is still refused, record() says why for the service log, and the next line
+// written counts it (unwrittenBefore); a line cut short is left behind as a
+// fragment of its own line, skipped by the reader.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createError, isErrno } from '../errors.ts';
+import { createError, isErrno, SendtraceError } from '../errors.ts';
 import { formatIso } from '../time.ts';
 import { ensurePrivateDir, writeAll } from '../actions/state-files.ts';
 
@@ -24,11 +28,17 @@ export const SecurityRecordSchema = z.object({
   path: z.string(),                              // without the query
   claimed: z.object({ user: z.string().nullable(), role: z.string().nullable(), clientId: z.string().nullable() }),
   suppressedBefore: z.number().int().nonnegative(), // lines dropped by the rate cap since the previous line
+  unwrittenBefore: z.number().int().nonnegative().default(0), // lines whose write failed (disk full) since the previous line
 });
 export type SecurityRecord = z.infer<typeof SecurityRecordSchema>;
-export type SecurityEvent = Omit<SecurityRecord, 'v' | 'at' | 'time' | 'suppressedBefore'>;
+export type SecurityEvent = Omit<SecurityRecord, 'v' | 'at' | 'time' | 'suppressedBefore' | 'unwrittenBefore'>;
 
-export type SecurityLog = { path: string; record(e: SecurityEvent, now: number): void; suppressed(): number };
+export type SecurityLog = {
+  path: string;
+  /** null when written (or dropped by the rate cap); else why the line could not be written (the refusal stands). */
+  record(e: SecurityEvent, now: number): string | null;
+  suppressed(): number;
+};
 
 // Claimed fields come from an unauthenticated caller: bounded, no control characters.
 const clean = (s: string | null, max = 200) => (s === null ? null : s.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, max));
@@ -39,6 +49,7 @@ export function openSecurityLog(stateDir: string, zone: string, maxPerSecond = 2
   let second = 0;
   let inSecond = 0;
   let dropped = 0;
+  let unwritten = 0;
   return {
     path,
     suppressed: () => dropped,
@@ -50,24 +61,36 @@ export function openSecurityLog(stateDir: string, zone: string, maxPerSecond = 2
       }
       if (++inSecond > maxPerSecond) {
         dropped++;
-        return;
+        return null;
       }
       const rec: SecurityRecord = {
         v: 1, at: now, time: formatIso(now, zone), event: e.event, reason: clean(e.reason, 300)!, method: clean(e.method, 16)!, path: clean(e.path, 300)!,
         claimed: { user: clean(e.claimed.user), role: clean(e.claimed.role, 16), clientId: clean(e.claimed.clientId, 16) },
-        suppressedBefore: dropped,
+        suppressedBefore: dropped, unwrittenBefore: unwritten,
       };
-      dropped = 0;
-      const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
       try {
-        const st = fstatSync(fd);
-        if (!st.isFile() || st.mode & 0o022) throw createError('SENDTRACE_ERR_STATE', path, 'not a regular file, or writable by others');
-        // No fsync: this runs on the request path, and a flood must not stall it; losing the last
-        // second of refusals in a power cut is acceptable (the actions' audit log does fsync).
-        writeAll(fd, Buffer.from(`${JSON.stringify(rec)}\n`));
-      } finally {
-        closeSync(fd);
+        const fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+        try {
+          const st = fstatSync(fd);
+          if (!st.isFile() || st.mode & 0o022) throw createError('SENDTRACE_ERR_STATE', path, 'not a regular file, or writable by others');
+          // After a line cut short, start on a line of its own (audit-log.ts does the same).
+          const last = Buffer.alloc(1);
+          const torn = st.size > 0 && readSync(fd, last, 0, 1, st.size - 1) === 1 && last[0] !== 0x0a;
+          // No fsync: this runs on the request path, and a flood must not stall it; losing the last
+          // second of refusals in a power cut is acceptable (the actions' audit log does fsync).
+          writeAll(fd, Buffer.from(`${torn ? '\n' : ''}${JSON.stringify(rec)}\n`));
+        } finally {
+          closeSync(fd);
+        }
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!(err instanceof SendtraceError) && typeof code !== 'string') throw err;
+        unwritten++;
+        return `${path}: ${(err as Error).message}`;
       }
+      dropped = 0;
+      unwritten = 0;
+      return null;
     },
   };
 }

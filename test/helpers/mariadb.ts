@@ -6,6 +6,7 @@
 //   const db = await startMariadb();
 //   t.after(() => db.stop());
 //   await db.exec("INSERT INTO clients …");
+//   await db.kill(); await db.restart();   // a crash (SIGKILL) and the server back on the same data
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,10 @@ export type Mariadb = {
   /** Runs SQL (any number of statements, fed on stdin) in `psa`; resolves to `mariadb -N -B` output. */
   exec(sql: string): Promise<string>;
   loadFile(path: string): Promise<void>;
+  /** SIGKILL to mariadbd (a crash: no shutdown, clients lose their connections); resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Starts mariadbd again on the same data directory and socket (crash recovery included); resolves when it answers. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -96,15 +101,8 @@ export async function startMariadb(options: { schema?: string | false } = {}): P
     await rm(dir, { recursive: true, force: true });
   };
 
-  try {
-    await mkdir(join(dir, 'tmp'));
-    const install = await runCommand(
-      // Its own tmpdir: concurrent bootstraps sharing /tmp collide on temporary table names.
-      ['mariadb-install-db', '--no-defaults', `--datadir=${datadir}`, `--tmpdir=${join(dir, 'tmp')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot, ...serverOptions],
-      { timeoutMs: 60_000 },
-    );
-    if (install.code !== 0) throw new Error(`mariadb-install-db failed (exit ${install.code}): ${install.stderr.slice(-2000)}`);
-
+  // Starts mariadbd on `datadir` and waits until it answers on the socket.
+  const launch = async (): Promise<void> => {
     child = spawn('mariadbd', [
       '--no-defaults', `--datadir=${datadir}`, `--socket=${socket}`, '--skip-networking', ...asRoot,
       `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${errorLog}`, `--tmpdir=${join(dir, 'tmp')}`, ...serverOptions,
@@ -123,6 +121,18 @@ export async function startMariadb(options: { schema?: string | false } = {}): P
       if (Date.now() > deadline) throw new Error(`mariadbd not ready after 30 s:\n${await tail(errorLog)}`);
       await new Promise((ok) => setTimeout(ok, 50));
     }
+  };
+
+  try {
+    await mkdir(join(dir, 'tmp'));
+    const install = await runCommand(
+      // Its own tmpdir: concurrent bootstraps sharing /tmp collide on temporary table names.
+      ['mariadb-install-db', '--no-defaults', `--datadir=${datadir}`, `--tmpdir=${join(dir, 'tmp')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot, ...serverOptions],
+      { timeoutMs: 60_000 },
+    );
+    if (install.code !== 0) throw new Error(`mariadb-install-db failed (exit ${install.code}): ${install.stderr.slice(-2000)}`);
+
+    await launch();
     await runSql(socket, 'CREATE DATABASE psa CHARACTER SET utf8mb4;', undefined);
     if (options.schema !== false) await runSql(socket, await readFile(options.schema ?? schemaPath, 'utf8'), 'psa');
   } catch (err) {
@@ -137,6 +147,18 @@ export async function startMariadb(options: { schema?: string | false } = {}): P
     exec: (sql) => runSql(socket, sql, 'psa'),
     loadFile: async (path) => {
       await runSql(socket, await readFile(path, 'utf8'), 'psa');
+    },
+    async kill() {
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise<void>((ok) => proc.once('exit', () => ok()));
+      proc.kill('SIGKILL');
+      await exited;
+      running.delete(proc);
+    },
+    async restart() {
+      if (child && child.exitCode === null && child.signalCode === null) throw new Error('mariadbd is still running: kill() or stop() it first');
+      await launch();
     },
     stop,
   };

@@ -51,7 +51,8 @@ export function registerAuthentication(app: FastifyInstance, d: AuthDeps): void 
   const claimedOf = (req: FastifyRequest) => ({ user: header(req, HEADERS.user) ?? null, role: header(req, HEADERS.role) ?? null, clientId: header(req, HEADERS.clientId) ?? null });
   const refuse = (req: FastifyRequest, reason: string, message: string): SendtraceError => {
     d.metrics.authRefusals.inc({ reason });
-    d.securityLog.record({ event: 'unauthenticated', reason, method: req.method, path: pathOf(req), claimed: claimedOf(req) }, d.clock());
+    const unwritten = d.securityLog.record({ event: 'unauthenticated', reason, method: req.method, path: pathOf(req), claimed: claimedOf(req) }, d.clock());
+    if (unwritten) req.log.error({ securityLog: unwritten, reason }, 'a refused request could not be written to security.log; it is refused all the same');
     return createError('SENDTRACE_ERR_UNAUTHENTICATED', message);
   };
 
@@ -87,7 +88,8 @@ export function registerAuthentication(app: FastifyInstance, d: AuthDeps): void 
       ownership.checkIdentity(identity);
     } catch (err) {
       d.metrics.authRefusals.inc({ reason: 'unknown-identity' });
-      d.securityLog.record({ event: 'forbidden', reason: 'unknown-identity', method: req.method, path: pathOf(req), claimed: claimedOf(req) }, now);
+      const unwritten = d.securityLog.record({ event: 'forbidden', reason: 'unknown-identity', method: req.method, path: pathOf(req), claimed: claimedOf(req) }, now);
+      if (unwritten) req.log.error({ securityLog: unwritten }, 'a refused request could not be written to security.log; it is refused all the same');
       throw err;
     }
     req.identity = identity;

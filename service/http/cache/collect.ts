@@ -38,10 +38,11 @@ export async function collectSnapshot(config: Config, now: number): Promise<Snap
   const panel = run.psa ? panelView(run.psa.panel) : null;
   const statsSummary = run.psa ? { lastCollected: run.psa.statsLastCollected } : null;
   const doc = { ...run.doc, warnings: [...new Set([...run.doc.warnings, ...warnings, ...passwd.warnings])] };
-  return buildSnapshotData({
+  const data = buildSnapshotData({
     doc, exit: run.exit, panel, statsSummary, passwd: passwd.passwd,
     statsFrom, now, zone: config.timezone, vhostsRoot: config.vhostsRoot, durationMs: Date.now() - started, timings,
   });
+  return { ...data, psaError: run.psaError };
 }
 
 /** The parts of readPanel's PanelData the snapshot keeps (it crosses from the worker by structured clone). */

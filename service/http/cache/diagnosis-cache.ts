@@ -89,8 +89,23 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
     o.publish(scanEvent('running', null), null);
     const ticker = setInterval(() => o.publish(scanEvent('running', null), null), o.progressMs ?? 1_000);
     ticker.unref();
+    const failed = (message: string, err: unknown) => {
+      dirty = true;
+      o.log.error({ err }, 'diagnosis refresh failed');
+      o.publish(scanEvent('failed', `the diagnosis could not be refreshed: ${message}`), null);
+    };
     const promise = o.collect(o.analysisNow()).then((data) => {
       if (stopped) return;
+      // psa unreadable for this refresh only (MariaDB restarting under a Plesk
+      // update, a query cut off mid-flight): a diagnosis from the logs alone
+      // would replace psa's subscriptions, owners and OMC status with ones
+      // inferred from disk, and ownership with none (customers would lose
+      // their subscriptions until psa is back). Keep serving the last one
+      // that had psa, say so, and retry (dirty) like any failed refresh.
+      if (data.psaError && view?.data.stats) {
+        failed(`${data.psaError}; still serving the diagnosis of ${formatIso(view.data.now, o.zone)}`, data.psaError);
+        return;
+      }
       lastDuration = o.clock() - startedAt;
       const prev = view;
       view = createSnapshotView(data, (prev?.generation ?? 0) + 1, o.clock());
@@ -102,9 +117,7 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
     }, (err: unknown) => {
       // Shutting down ends a refresh by ending its worker: that is not a failure to report.
       if (stopped) return;
-      dirty = true;
-      o.log.error({ err }, 'diagnosis refresh failed');
-      o.publish(scanEvent('failed', `the diagnosis could not be refreshed: ${describeError(err)}`), null);
+      failed(describeError(err), err);
     }).finally(() => {
       clearInterval(ticker);
       running = null;

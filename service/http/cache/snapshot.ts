@@ -31,6 +31,8 @@ export type SnapshotData = {
   hourly: Map<number, HourlySeries>;                    // from panel.stats (empty when read per subscription: hourly-source.ts)
   peaks: Map<number, PeakSpan[]>;
   stats: { from: number; lastCollected: number | null } | null;   // null: psa could not be read
+  /** Why psa could not be read for this snapshot (absent or null: it was read); the cache keeps a snapshot that had psa over one without it. */
+  psaError?: string | null;
   uids: Map<number, number>;                            // subscription → UID of its system user
   minute: { from: number; to: number; bySubscription: Map<number, Map<number, number>> } | null;
 };

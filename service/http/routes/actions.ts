@@ -44,7 +44,8 @@ export function registerActionRoutes(app: FastifyInstance, d: RouteDeps): void {
       return ownershipOf(d).subscriptionFor(identity, id);
     } catch (err) {
       if (isCoded(err, 'SENDTRACE_ERR_NOT_FOUND')) {
-        d.securityLog.record({ event: 'not-visible', reason: `action on subscription ${id}`, method: req.method, path: (req.raw.url ?? '').split('?')[0]!, claimed: { user: identity.login, role: identity.role, clientId: String(identity.clientId) } }, d.clock());
+        const unwritten = d.securityLog.record({ event: 'not-visible', reason: `action on subscription ${id}`, method: req.method, path: (req.raw.url ?? '').split('?')[0]!, claimed: { user: identity.login, role: identity.role, clientId: String(identity.clientId) } }, d.clock());
+        if (unwritten) req.log.error({ securityLog: unwritten }, 'a refused request could not be written to security.log; it is refused all the same');
       }
       throw err;
     }
