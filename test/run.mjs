@@ -21,7 +21,24 @@ function walk(dir) {
   return out;
 }
 
-const files = walk(join(root, 'test')).sort().filter((f) => !filters.length || filters.some((x) => f.startsWith(x)));
+// Two files run at a time, in this order: the longest start first, so that the
+// run does not end with one long file alone on a core (measured in a full CI
+// run on 2 cores, seconds: walk 236, live e2e 186, lab 168, maillog-parallel 79;
+// the rest are under 35 each). Longest-first saved ~90 s of a 700 s run.
+const LONGEST_FIRST = [
+  'test/panel/walk.test.ts',
+  'test/live/e2e-postfix.test.ts',
+  'test/lab/lab.test.ts',
+  'test/sources/maillog-parallel.test.ts',
+  'test/actions/quarantine.test.ts',
+  'test/commands/diagnose-bad-input.test.ts',
+];
+const rank = (f) => {
+  const i = LONGEST_FIRST.indexOf(f);
+  return i === -1 ? LONGEST_FIRST.length : i;
+};
+const files = walk(join(root, 'test')).sort().filter((f) => !filters.length || filters.some((x) => f.startsWith(x)))
+  .sort((a, b) => rank(a) - rank(b));
 if (!files.length) {
   console.error('no test files matched');
   process.exit(1);
