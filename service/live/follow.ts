@@ -16,7 +16,7 @@
 // Files are opened per poll and closed again (10,000 vhosts' access logs must
 // not hold 40,000 descriptors).
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { describeError, isErrno } from '../errors.ts';
 import { expandPaths } from '../sources/log-paths.ts';
@@ -159,17 +159,37 @@ export class LogFollower {
     if (this.retired.length > RETIRED_MAX) this.retired.splice(0, this.retired.length - RETIRED_MAX);
   }
 
-  /** Where a file we have no cursor for starts. */
-  private async place(c: Cursor, report: PollReport): Promise<void> {
+  /**
+   * Opens a followed log for one poll: null when it is gone (no word) or cannot
+   * be read, or is no longer a regular file (expandPaths lists only regular
+   * files; this is the name swapped for a FIFO or a directory since: a warning
+   * naming it). O_NONBLOCK: opening a FIFO must not hang the watcher.
+   */
+  private async openLog(c: Cursor, report: PollReport): Promise<{ fh: FileHandle; st: Stats } | null> {
     let fh: FileHandle;
     try {
       fh = await open(c.path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) report.warnings.push(`cannot read ${c.path}: ${describeError(err)}`);
-      return;
+      return null;
     }
     try {
-      const { size } = await fh.stat();
+      const st = await fh.stat();
+      if (st.isFile()) return { fh, st };
+      report.warnings.push(`${c.path}: not a regular file, not followed`);
+    } catch (err) {
+      report.warnings.push(`cannot read ${c.path}: ${describeError(err)}`);
+    }
+    await fh.close();
+    return null;
+  }
+
+  /** Where a file we have no cursor for starts. */
+  private async place(c: Cursor, report: PollReport): Promise<void> {
+    const opened = await this.openLog(c, report);
+    if (!opened) return;
+    const { fh, st: { size } } = opened;
+    try {
       const head = await headOf(fh, size);
       c.headLen = head.len;
       c.headHash = head.hash;
@@ -211,15 +231,10 @@ export class LogFollower {
   }
 
   private async readFile(c: Cursor, sink: LineSink, report: PollReport): Promise<void> {
-    let fh: FileHandle;
+    const opened = await this.openLog(c, report);
+    if (!opened) return;
+    const { fh, st } = opened;
     try {
-      fh = await open(c.path, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) report.warnings.push(`cannot read ${c.path}: ${describeError(err)}`);
-      return;
-    }
-    try {
-      const st = await fh.stat();
       // The name may point to another inode by now (rotated between stat and open): the next poll sorts it out.
       if (st.ino !== c.ino || st.dev !== c.dev) return;
       const size = st.size;

@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, copyFile, mkdtemp, rename, rm, truncate, unlink, writeFile, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, copyFile, mkdir, mkdtemp, rename, rm, truncate, unlink, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -121,6 +122,22 @@ describe('LogFollower', () => {
     await appendFile(log, lines(401, 420));
     await f.poll(seen.sink);
     seen.assertExactly(1, 420);
+  });
+
+  it('does not follow a FIFO or a directory under a log\'s name (named: a warning; matched by a pattern: silently), no hang; the real log is still read', async () => {
+    const { log, patterns } = await fresh('fifo');
+    const fifo = `${log}.fifo`;
+    const made = spawnSync('mkfifo', [fifo]);
+    assert.equal(made.status, 0, String(made.stderr));
+    await mkdir(`${log}.d`);
+    await writeFile(log, lines(1, 20));
+    const f = new LogFollower({ patterns: [...patterns, fifo], startAtEnd: false }, null);
+    const seen = new Seen();
+    const r = await f.poll(seen.sink);
+    assert.deepEqual(r.warnings, [`${fifo}: not a regular file, skipped`]);
+    assert.equal(r.files, 1);
+    assert.deepEqual(f.state().cursors.map((c) => c.path), [log]);
+    seen.assertExactly(1, 20);
   });
 
   it('never reads .gz rotations, whether present at start or appearing later', async () => {
