@@ -5,12 +5,12 @@
 // unix socket from this process with 32 in flight.
 //
 //   node --import ./test/helpers/register-ts.mjs test/bench/api.ts [--subscriptions 10000] [--days 30]
-//        [--activity 1] [--requests 2000] [--concurrency 32] [--dist]
+//        [--activity 1] [--requests 2000] [--concurrency 32] [--dist] [--server-log FILE]
 //
 // Reports the first full load (start → first diagnosis served) and p50/p99
 // and requests/s per request kind; --json prints the numbers as JSON.
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +33,8 @@ const DAYS = opt('days', 30);
 const ACTIVITY = opt('activity', 1);
 const REQUESTS = opt('requests', 2_000);
 const CONCURRENCY = opt('concurrency', 32);
+/** --server-log FILE: the sidecar's log lines, each prefixed with ms since its start (where the first load goes). */
+const serverLog = args.includes('--server-log') ? args[args.indexOf('--server-log') + 1] : undefined;
 const ZONE = 'Asia/Tokyo';
 // The sidecar runs on the real clock (`serve` has no --now outside the development signer): data is dated from now.
 const NOW = Date.now();
@@ -106,6 +108,7 @@ try {
     const lines = (pending + chunk).split('\n');
     pending = lines.pop()!;
     for (const l of lines) if (!reads && l.includes('"diagnosis refreshed"')) reads = (JSON.parse(l) as { reads: Record<string, number> }).reads;
+    if (serverLog) appendFileSync(serverLog, lines.map((l) => `${(performance.now() - t).toFixed(0)} ms ${l}\n`).join(''));
   });
   let generation = 0;
   while (generation === 0) {

@@ -69,6 +69,43 @@ describe('diagnosis cache', () => {
     await waitFor('the third diagnosis', () => h.cache.current()?.generation === 3);
   });
 
+  it('starts the first diagnosis at once, beside the first look at its inputs, and makes it only once', async (t) => {
+    let looked!: () => void;
+    const firstLook = new Promise<void>((ok) => (looked = ok));
+    const fp: Fingerprint = { files: 'f1', ownership: 'o1', activity: 'a1' };
+    for (const slowRefresh of [false, true]) {
+      let release!: () => void;
+      const refreshHeld = new Promise<void>((ok) => (release = ok));
+      let collects = 0;
+      const h = harness({
+        // The first look (a `plesk db` call) is slow; later ones answer at once.
+        fingerprint: async () => {
+          await firstLook;
+          return { ...fp };
+        },
+        collect: async () => {
+          collects++;
+          if (slowRefresh) await refreshHeld;
+          return fakeSnapshot();
+        },
+      });
+      t.after(() => h.cache.stop());
+      h.cache.start();
+      assert.equal(collects, 1, 'the refresh started before the first look answered');
+      if (!slowRefresh) await waitFor('the first diagnosis', () => h.cache.current() !== null);
+      looked();
+      await new Promise((r) => setTimeout(r, 60));   // polls with nothing changed
+      release();
+      await waitFor('the first diagnosis', () => h.cache.current() !== null);
+      await new Promise((r) => setTimeout(r, 60));
+      assert.equal(collects, 1, `made once (refresh ${slowRefresh ? 'slower' : 'faster'} than the first look)`);
+      fp.files = 'f2';
+      await waitFor('the second diagnosis', () => h.cache.current()?.generation === 2);
+      fp.files = 'f1';
+      h.cache.stop();
+    }
+  });
+
   it('serves the previous diagnosis while a new one is made, reporting progress', async (t) => {
     const h = harness();
     t.after(() => h.cache.stop());

@@ -51,7 +51,9 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
   let owners: Ownership | null = null;
   let ownersGeneration = 0;
   let ownersReadAt = -Infinity;
-  let running: { promise: Promise<void>; state: RefreshState; basis: Fingerprint | null } | null = null;
+  type RefreshRun = { basis: Fingerprint | null; done: boolean };
+  let running: { promise: Promise<void>; state: RefreshState; run: RefreshRun } | null = null;
+  let unlooked: RefreshRun | null = null;     // a refresh started before the first look at the inputs (start)
   let lastStart = -Infinity;
   let lastDuration: number | null = null;
   let dirty = true;
@@ -81,7 +83,9 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
     const startedAt = o.clock();
     lastStart = startedAt;
     dirty = false;
-    const basis = seen;
+    // What this refresh is made from: the last look at the inputs (the very first refresh starts beside the first look, which fills it in: poll).
+    const run: RefreshRun = { basis: seen, done: false };
+    if (run.basis === null) unlooked = run;
     const state: RefreshState = { startedAt, expectedMs: lastDuration };
     const scanEvent = (s: 'running' | 'done' | 'failed', message: string | null): ServerEvent => ({
       type: 'scan', state: s, generation: view?.generation ?? 0, startedAt: formatIso(startedAt, o.zone), elapsedMs: Math.max(0, o.clock() - startedAt), expectedMs: lastDuration, message,
@@ -109,7 +113,8 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
       lastDuration = o.clock() - startedAt;
       const prev = view;
       view = createSnapshotView(data, (prev?.generation ?? 0) + 1, o.clock());
-      computedFrom = basis;
+      computedFrom = run.basis;
+      run.done = true;
       installOwnership(data.ownership, startedAt);
       o.log.info({ generation: view.generation, subscriptions: data.ranked.length, ms: lastDuration, reads: data.timings, warnings: data.warnings.length }, 'diagnosis refreshed');
       o.publish(scanEvent('done', null), null);
@@ -123,7 +128,7 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
       running = null;
       schedule();
     });
-    running = { promise, state, basis };
+    running = { promise, state, run };
   };
 
   const schedule = () => {
@@ -147,8 +152,14 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
       installOwnership(await o.loadOwnership(o.analysisNow()), now);
     }
     seen = fp;
+    // The first refresh started without a look at its inputs (start): this one, taken beside it, is its basis, running or done.
+    if (unlooked) {
+      unlooked.basis = fp;
+      if (unlooked.done) computedFrom = fp;
+      unlooked = null;
+    }
     // Compared with what the running refresh started from, else with what the current snapshot was made from.
-    const ref = running ? running.basis : computedFrom;
+    const ref = running ? running.run.basis : computedFrom;
     if (!ref || fp.files !== ref.files || fp.ownership !== ref.ownership || fp.activity !== ref.activity) dirty = true;
     schedule();
   };
@@ -166,6 +177,10 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
     start() {
       const now = o.clock();
       void o.loadOwnership(o.analysisNow()).then((d) => installOwnership(d, now), (err: unknown) => o.log.warn({ err: describeError(err) }, 'cannot read psa ownership yet'));
+      // The first refresh starts at once, beside the first look at the inputs
+      // (a `plesk db` call, a second or more on a large server), not after it:
+      // nothing is served until it ends (docs/decisions/011, addendum 2).
+      if (!view && !running) refresh();
       void pollSafely().then(() => schedule());
       pollTimer = setInterval(() => void pollSafely(), pollMs);
       pollTimer.unref();
