@@ -11,8 +11,7 @@ import { QUARANTINE_LIST_USAGE, runQuarantineList } from './commands/quarantine-
 import { RESET_PASSWORDS_USAGE, runResetPasswords } from './commands/reset-passwords.ts';
 import { PURGE_QUEUE_USAGE, runPurgeQueue } from './commands/purge-queue.ts';
 import { AUDIT_USAGE, runAudit } from './commands/audit.ts';
-import { FLEET_SUBCOMMANDS, FLEET_USAGE, runFleet } from './commands/fleet.ts';
-import { runServe, SERVE_USAGE } from './server.ts';
+import { FLEET_SUBCOMMANDS, FLEET_USAGE, SERVE_USAGE } from './commands/usage-lazy.ts';
 
 type CommandSpec = {
   run: (ctx: CommandContext) => Promise<CommandResult>;
@@ -31,7 +30,8 @@ const commands: Record<string, CommandSpec> = {
     usage: 'diagnose [--config FILE] [--now ISO-8601] [--subscription NAME] [--json]',
   },
   serve: {
-    run: runServe,
+    // Loaded when run: the sidecar's worker threads run this entry too, and need neither fastify nor the server.
+    run: async (ctx) => (ctx.args.flags.has('worker') ? (await import('./http/cache/worker-entry.ts')).runWorker() : (await import('./server.ts')).runServe(ctx)),
     // --worker: internal (the sidecar's worker threads run this same entry).
     flags: { config: 'value', help: 'bool', json: 'bool', socket: 'value', 'dev-signer': 'bool', port: 'value', now: 'value', worker: 'bool' },
     usage: SERVE_USAGE,
@@ -51,7 +51,7 @@ const commands: Record<string, CommandSpec> = {
   },
   audit: { run: runAudit, flags: { ...common, since: 'value' }, usage: AUDIT_USAGE },
   fleet: {
-    run: (ctx) => runFleet(ctx),
+    run: async (ctx) => (await import('./commands/fleet.ts')).runFleet(ctx),
     flags: { ...common, inventory: 'value', package: 'value', concurrency: 'value', limit: 'value', 'known-hosts': 'value', 'accept-new': 'bool', timeout: 'value' },
     subcommands: FLEET_SUBCOMMANDS,
     usage: FLEET_USAGE.join('\n  sendtrace '),

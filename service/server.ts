@@ -9,14 +9,16 @@ import type { CommandContext, CommandResult } from './commands/command.ts';
 import type { Config } from './config.ts';
 import { createError, EXIT } from './errors.ts';
 import { assertDevSignerAllowed } from './http/auth/dev-signer.ts';
-import { isSendtraceWorker, serveWorkerJob, type WorkerLauncher } from './http/cache/worker.ts';
+import type { WorkerLauncher } from './http/cache/worker.ts';
+import { runWorker } from './http/cache/worker-entry.ts';
+import { SERVE_USAGE } from './commands/usage-lazy.ts';
 import { createSidecar, type Sidecar, type SidecarOptions } from './http/sidecar.ts';
 import { prepareSocketPath, removeOwnSocket, resolveGroupId, secureSocket } from './http/socket-file.ts';
 import { parseIsoInstant } from './time.ts';
 import { createLiveWatcher, type LiveOverrides } from './live/live-sidecar.ts';
 import type { Watcher } from './live/watcher.ts';
 
-export const SERVE_USAGE = 'serve [--config FILE] [--socket PATH] [--dev-signer [--port N] [--now ISO-8601]]';
+export { SERVE_USAGE };
 
 export type ServeOptions = Omit<SidecarOptions, 'secretGid' | 'worker'> & {
   /** null: no socket (the development signer's TCP listener only). */
@@ -113,10 +115,7 @@ export async function startServer(config: Config, o: ServeOptions): Promise<Runn
 
 /** `sendtrace serve`: runs until SIGTERM/SIGINT (a second signal exits at once). */
 export async function runServe(ctx: CommandContext): Promise<CommandResult> {
-  if (ctx.args.flags.has('worker')) {
-    if (!isSendtraceWorker()) throw createError('SENDTRACE_ERR_USAGE', '--worker is internal to the sidecar');
-    return serveWorkerJob();
-  }
+  if (ctx.args.flags.has('worker')) return runWorker();
   const { config } = ctx;
   const flag = (name: string) => ctx.args.flags.get(name)?.[0];
   const devSigner = ctx.args.flags.has('dev-signer');

@@ -12,11 +12,9 @@ import { formatFleetScan } from '../fleet/scan-report-text.ts';
 import { parseExtensionMeta, readZipEntry } from '../fleet/zip-meta.ts';
 import type { CommandContext, CommandResult } from './command.ts';
 
-export const FLEET_SUBCOMMANDS = ['install', 'scan'] as const;
-export const FLEET_USAGE = [
-  'fleet install --inventory FILE --package ZIP [--limit GROUP|HOST] [--concurrency N] [--known-hosts FILE] [--accept-new] [--timeout SECONDS] [--json]',
-  'fleet scan --inventory FILE [--limit GROUP|HOST] [--concurrency N] [--known-hosts FILE] [--accept-new] [--timeout SECONDS] [--json]',
-];
+import { FLEET_SUBCOMMANDS, FLEET_USAGE } from './usage-lazy.ts';
+
+export { FLEET_SUBCOMMANDS, FLEET_USAGE };
 const MAX_PACKAGE = 256 << 20;
 
 export type FleetIo = { progress?: Progress };

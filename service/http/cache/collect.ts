@@ -42,6 +42,8 @@ export async function collectSnapshot(config: Config, now: number): Promise<Snap
     doc, exit: run.exit, panel, statsSummary, passwd: passwd.passwd,
     statsFrom, now, zone: config.timezone, vhostsRoot: config.vhostsRoot, durationMs: Date.now() - started, timings,
   });
+  timings.snapshotMs = Date.now() - started;
+  timings.startedAt = started;   // epoch ms: collectBoth turns it into the worker's start-up time
   return { ...data, psaError: run.psaError };
 }
 
@@ -65,6 +67,10 @@ export async function collectMinutes(config: Config, now: number): Promise<Minut
 /** Both jobs through `run` (a worker pool, or in-process), side by side, merged. */
 export async function collectBoth(now: number, run: { snapshot(now: number): Promise<SnapshotData>; minutes(now: number): Promise<MinutePickups> }): Promise<SnapshotData> {
   const started = Date.now();
-  const [data, minutes] = await Promise.all([run.snapshot(now), run.minutes(now)]);
+  // receivedMs: the snapshot back on this thread (the worker's start and the structured clone included).
+  const [data, minutes] = await Promise.all([run.snapshot(now).then((d) => {
+    const { startedAt, ...timings } = d.timings;
+    return { ...d, timings: { ...timings, ...(startedAt !== undefined ? { workerStartMs: startedAt - started } : {}), receivedMs: Date.now() - started } };
+  }), run.minutes(now)]);
   return { ...attachMinutes(data, minutes, minuteWindowAt(now)), durationMs: Date.now() - started };
 }

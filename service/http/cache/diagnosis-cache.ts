@@ -112,11 +112,13 @@ export function createDiagnosisCache(o: DiagnosisCacheOptions): DiagnosisCache {
       }
       lastDuration = o.clock() - startedAt;
       const prev = view;
+      const viewAt = o.clock();
       view = createSnapshotView(data, (prev?.generation ?? 0) + 1, o.clock());
+      const viewMs = o.clock() - viewAt;
       computedFrom = run.basis;
       run.done = true;
       installOwnership(data.ownership, startedAt);
-      o.log.info({ generation: view.generation, subscriptions: data.ranked.length, ms: lastDuration, reads: data.timings, warnings: data.warnings.length }, 'diagnosis refreshed');
+      o.log.info({ generation: view.generation, subscriptions: data.ranked.length, ms: lastDuration, reads: data.timings, viewMs, warnings: data.warnings.length }, 'diagnosis refreshed');
       o.publish(scanEvent('done', null), null);
       publishFindings(prev, view);
     }, (err: unknown) => {
