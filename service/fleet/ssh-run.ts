@@ -42,6 +42,8 @@ export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSe
   const notes: string[] = [];
   let keyProblem: HostFailure | null = null;
   let pendingWrite: Promise<void> | null = null;
+  /** Why the connection failed after it was up (a reset, the keepalive giving up): said when a command is lost to it. */
+  let lostBecause: string | null = null;
   const conn = new ssh2.Client();
 
   const verify = (blob: Buffer): boolean => {
@@ -67,7 +69,10 @@ export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSe
       resolve();
     });
     conn.on('error', (err: Error & { level?: string; code?: string }) => {
-      if (ready) return; // a later error ends the command that is running; see run()
+      if (ready) {
+        lostBecause ??= printable(err.message, 120); // a later error ends the command that is running; see execOn()
+        return;
+      }
       reject(keyProblem ?? classify(err, host, where, known, auth.described, o.connectTimeoutMs));
     });
     conn.once('close', () => {
@@ -99,7 +104,7 @@ export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSe
   let sftp: Promise<RemoteFiles> | null = null;
   return {
     notes,
-    run: (argv, opts) => execOn(conn, quoteArgv(argv), opts.label ?? argv[0]!, opts.timeoutMs, opts.maxOutputBytes ?? 64 << 20),
+    run: (argv, opts) => execOn({ conn, where, lostBecause: () => lostBecause }, quoteArgv(argv), opts.label ?? argv[0]!, opts.timeoutMs, opts.maxOutputBytes ?? 64 << 20),
     files: () => (sftp ??= new Promise<SFTPWrapper>((res, rej) => conn.sftp((err, s) => (err ? rej(new HostFailure('remote-error', `SFTP is not available: ${printable(err.message)}`)) : res(s)))).then(openSftp)),
     close: () => conn.end(),
   };
@@ -124,7 +129,12 @@ function classify(err: Error & { level?: string; code?: string }, host: FleetHos
   }
 }
 
-function execOn(conn: Client, command: string, name: string, timeoutMs: number, max: number): Promise<RemoteResult> {
+type Connection = { conn: Client; where: string; lostBecause: () => string | null };
+
+/** How long a stopped command's channel may take to close before the host is taken for unresponsive. */
+const STOP_GRACE_MS = 2000;
+
+function execOn({ conn, where, lostBecause }: Connection, command: string, name: string, timeoutMs: number, max: number): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
     conn.exec(command, (err: Error | undefined, stream: ClientChannel) => {
       if (err) return reject(new HostFailure('remote-error', `cannot start ${printable(name)}: ${printable(err.message)}`));
@@ -151,8 +161,15 @@ function execOn(conn: Client, command: string, name: string, timeoutMs: number, 
         // EOF on the command's stdin stops it (remote-cli.ts); close the channel too.
         stream.end();
         stream.close();
-        // A command that ignores all that must not hold the run: the caller ends the connection.
-        grace = setTimeout(() => finish(() => reject(failure!)), 2000);
+        // Neither a command that ignores all that nor a host that no longer answers
+        // (frozen, or a black hole on the path) may hold the run. The connection is
+        // destroyed, not ended: a graceful end waits for the host's FIN, and ssh2
+        // stops its keepalive once ended, so the socket of a silent host would keep
+        // the process alive for good after the report was printed (test/faults/ssh-drop.test.ts).
+        grace = setTimeout(() => finish(() => {
+          conn.destroy();
+          reject(failure!);
+        }), STOP_GRACE_MS);
       };
       const timer = setTimeout(() => stop(new HostFailure('timeout', `${printable(name)} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
       stream.on('data', (b: Buffer) => {
@@ -169,7 +186,8 @@ function execOn(conn: Client, command: string, name: string, timeoutMs: number, 
         signal = s ?? null;
       });
       const lost = () => {
-        failure ??= new HostFailure('unreachable', 'the connection closed while a command was running');
+        const why = lostBecause();
+        failure ??= new HostFailure('unreachable', `${where}: the connection dropped while ${printable(name)} was running${why ? ` (${why})` : ''}`);
         finish(() => reject(failure!));
       };
       conn.once('close', lost);
