@@ -10,7 +10,6 @@ import type { Config } from './config.ts';
 import { createError, EXIT } from './errors.ts';
 import { assertDevSignerAllowed } from './http/auth/dev-signer.ts';
 import type { WorkerLauncher } from './http/cache/worker.ts';
-import { runWorker } from './http/cache/worker-entry.ts';
 import { SERVE_USAGE } from './commands/usage-lazy.ts';
 import { createSidecar, type Sidecar, type SidecarOptions } from './http/sidecar.ts';
 import { prepareSocketPath, removeOwnSocket, resolveGroupId, secureSocket } from './http/socket-file.ts';
@@ -115,7 +114,6 @@ export async function startServer(config: Config, o: ServeOptions): Promise<Runn
 
 /** `sendtrace serve`: runs until SIGTERM/SIGINT (a second signal exits at once). */
 export async function runServe(ctx: CommandContext): Promise<CommandResult> {
-  if (ctx.args.flags.has('worker')) return runWorker();
   const { config } = ctx;
   const flag = (name: string) => ctx.args.flags.get(name)?.[0];
   const devSigner = ctx.args.flags.has('dev-signer');

@@ -22,6 +22,7 @@ import { makePleskSim } from '../helpers/plesk-sim.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 import { callAs, requestSocket } from '../http/socket-client.ts';
 import { ownerOfSubscription, writeBenchWorld } from './api-data.ts';
+import { stopChild } from './bench-runner.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -164,11 +165,7 @@ try {
     process.stdout.write(`\nFirst full load (${N} subscriptions, ${world.statsRows} hourly rows): ${firstLoad.toFixed(1)} s to the first answer with data (diagnosis ${summary.diagnosisSeconds.toFixed(1)} s).\n`);
   }
 } finally {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopChild(server);
   await sim.remove();
   await db.stop();
   await rm(dir, { recursive: true, force: true });

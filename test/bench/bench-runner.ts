@@ -1,7 +1,7 @@
 // Timing one command for the bench: wall time, CPU time (user + system, the
 // process and its children) and peak RSS, from GNU time (/usr/bin/time -v).
 // Without it only wall time is known (Node reports no rusage per child).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,4 +60,12 @@ export function formatTable(rows: Row[], bytes: number, grep: Row, pflogsumm: Ro
     ].join(' '));
   }
   return lines.join('\n');
+}
+
+/** Stops a benchmark's server process (SIGTERM) and waits for it to exit; nothing to do if it already has. */
+export async function stopChild(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }

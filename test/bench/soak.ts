@@ -27,6 +27,7 @@ import { makePleskSim } from '../helpers/plesk-sim.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 import { requestSocket } from '../http/socket-client.ts';
 import { writeBenchWorld } from './api-data.ts';
+import { stopChild } from './bench-runner.ts';
 import { appendSteadily, connectionPerRequest, requestSteadily } from './soak-load.ts';
 import { formatSoak, summarizeSoak, warmUpSecondsOf, type Sample } from './soak-report.ts';
 
@@ -174,11 +175,7 @@ try {
   process.stdout.write(args.includes('--json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSoak(summary)}\n`);
   if (summary.errors > 0 || summary.linesRead < written || drained.streams !== 0 || missed.length) exitCode = 1;
 } finally {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopChild(server);
   await sim.remove();
   await db.stop();
   await rm(dir, { recursive: true, force: true });
