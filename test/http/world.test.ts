@@ -64,6 +64,8 @@ describe('the sidecar on the fixture world', () => {
       await new Promise((r) => setTimeout(r, 50));
       if (latencies.length > 6000) throw new Error('no diagnosis after 5 minutes');
     }
+    // The 'done' event is published as the diagnosis is set, but it reaches this client over the socket a moment later.
+    await waitFor(() => stream.events.some((e) => e.event === 'scan' && (e.data as { state: string }).state !== 'running'), { timeoutMs: 10_000, what: 'the scan\'s last event' });
   });
   after(async () => {
     stream?.close();
