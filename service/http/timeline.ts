@@ -9,6 +9,7 @@ import { createError } from '../errors.ts';
 import { DAY, formatIso, HOUR, MINUTE, parseIsoInstant, zoneOffset } from '../time.ts';
 import type { AuditEntry, Step, TimelineEvent, TimelinePoint, TimelineResponse } from './contract.ts';
 import type { HourlySeries, SnapshotData } from './cache/snapshot.ts';
+import { minuteCursor } from './cache/minute-counts.ts';
 
 const DEFAULT_SPAN: Record<Step, number> = { hour: 7 * 24 * HOUR, minute: 2 * HOUR };
 
@@ -119,8 +120,8 @@ export function buildTimeline(input: TimelineInput): TimelineResponse {
     }
     notes.push(`Hourly counts are Plesk's Outgoing Mail Control statistics (psa), collected once an hour${last !== null ? `; the last collected hour starts ${iso(last)}` : ''}. Later hours are null until Plesk collects them.`);
   } else {
-    const series = s.minute?.bySubscription.get(input.subscriptionId);
-    for (let t = floorTo(from, 'minute', zone); t < to; t += MINUTE) points.push({ t: fast(t), passed: null, rejected: null, limit: null, submitted: series?.get(t) ?? 0 });
+    const series = minuteCursor(s.minute?.bySubscription.get(input.subscriptionId));
+    for (let t = floorTo(from, 'minute', zone); t < to; t += MINUTE) points.push({ t: fast(t), passed: null, rejected: null, limit: null, submitted: series.at(t) });
     notes.push('Minute steps come from the mail log: messages the subscription\'s system user handed to sendmail (scripts), refused ones included. Mail sent by mailboxes over SMTP and the passed/refused split exist only per hour (step=hour).');
   }
   return {

@@ -16,6 +16,7 @@ import type { Identity } from '../../service/http/auth/signature.ts';
 import { attachMinutes, buildSnapshotData, type SnapshotData } from '../../service/http/cache/snapshot.ts';
 import type { Level, PanelData, StatRow } from '../../service/sources/panel-data.ts';
 import { formatIso, HOUR, MINUTE } from '../../service/time.ts';
+import { packMinutes, type MinuteCounts } from '../../service/http/cache/minute-counts.ts';
 
 export const ZONE = 'Asia/Tokyo';
 export const NOW = Date.parse('2022-02-03T21:30:00+09:00');
@@ -119,10 +120,10 @@ export function fakePanel(): Omit<PanelData, 'stats'> & { stats: Record<Level, S
 }
 
 /** Pickups per minute of sub 10's system user in the last 48 hours: 5 a minute during the last hour. */
-export function fakeMinutes(): Map<number, Map<number, number>> {
+export function fakeMinutes(): Map<number, MinuteCounts> {
   const m = new Map<number, number>();
   for (let t = NOW - HOUR; t < NOW; t += MINUTE) m.set(t, 5);
-  return new Map([[uidOf(10), m]]);
+  return new Map([[uidOf(10), packMinutes(m)]]);
 }
 
 export function fakeSnapshot(o: { withMinutes?: boolean; doc?: Diagnosis } = {}): SnapshotData {

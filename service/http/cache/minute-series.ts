@@ -8,8 +8,9 @@ import { createMailFlow } from '../../analysis/mail-flow.ts';
 import { describeError } from '../../errors.ts';
 import { expandPaths } from '../../sources/log-files.ts';
 import { scanMaillog } from '../../sources/maillog-scan.ts';
+import { packMinutes, type MinuteCounts } from './minute-counts.ts';
 
-export type MinutePickups = { byUid: Map<number, Map<number, number>>; files: number; warnings: string[] };
+export type MinutePickups = { byUid: Map<number, MinuteCounts>; files: number; warnings: string[] };
 
 export async function readMinutePickups(maillog: string[], zone: string, window: { from: number; to: number }): Promise<MinutePickups> {
   const expanded = await expandPaths(maillog);
@@ -27,5 +28,7 @@ export async function readMinutePickups(maillog: string[], zone: string, window:
   // One thread: this already runs in a worker beside the diagnosis' own (two-thread) pass.
   const scan = await scanMaillog(recent, { zone, referenceMs: window.to, onEvent: (e) => acc.add(e), threads: 1 });
   warnings.push(...scan.warnings);
-  return { byUid: acc.finish().minuteByUid, files: recent.length, warnings };
+  const byUid = new Map<number, MinuteCounts>();
+  for (const [uid, perMinute] of acc.finish().minuteByUid) byUid.set(uid, packMinutes(perMinute));
+  return { byUid, files: recent.length, warnings };
 }

@@ -11,6 +11,8 @@ import type { Passwd } from '../../sources/passwd.ts';
 import type { OwnershipData } from '../authorize.ts';
 import type { PanelView } from './panel-light.ts';
 import { ListItemSchema, type ListItem } from '../contract.ts';
+import type { MinuteCounts } from './minute-counts.ts';
+import type { MinutePickups } from './minute-series.ts';
 
 export type HourlySeries = { hours: Float64Array; passed: Int32Array; rejected: Int32Array; limit: Int32Array };
 export type PeakSpan = { level: Level; object: string; begin: number; end: number | null; rejected: number };
@@ -34,7 +36,7 @@ export type SnapshotData = {
   /** Why psa could not be read for this snapshot (absent or null: it was read); the cache keeps a snapshot that had psa over one without it. */
   psaError?: string | null;
   uids: Map<number, number>;                            // subscription → UID of its system user
-  minute: { from: number; to: number; bySubscription: Map<number, Map<number, number>> } | null;
+  minute: { from: number; to: number; bySubscription: Map<number, MinuteCounts> } | null;
 };
 
 export type SnapshotInput = {
@@ -158,8 +160,8 @@ export function buildSnapshotData(input: SnapshotInput): SnapshotData {
  * Adds the per-minute pickups (read in a worker of their own, beside the
  * diagnosis): null when no mail log file had lines of the window.
  */
-export function attachMinutes(data: SnapshotData, minutes: { byUid: Map<number, Map<number, number>>; files: number; warnings: string[]; ms?: number }, window: { from: number; to: number }): SnapshotData {
-  const bySubscription = new Map<number, Map<number, number>>();
+export function attachMinutes(data: SnapshotData, minutes: MinutePickups & { ms?: number }, window: { from: number; to: number }): SnapshotData {
+  const bySubscription = new Map<number, MinuteCounts>();
   for (const [sub, uid] of data.uids) {
     const series = minutes.byUid.get(uid);
     if (series) bySubscription.set(sub, series);
