@@ -56,6 +56,8 @@ export type AppDeps = {
   plugins?: FastifyPluginAsync[];
   /** Time to receive a whole request (Node's server.requestTimeout); default 30 s. */
   requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open after an answer; default 5 s. */
+  keepAliveMs?: number;
   /** How often Node looks for requests over that time (its default, 30 s, would let a slow client stay a minute). */
   connectionsCheckMs?: number;
 };
@@ -72,7 +74,14 @@ export function buildApp(config: Config, deps: AppDeps): SidecarApp {
     // A client trickling its request (slowloris) holds a connection at most this long; answers (SSE) are not
     // limited. Given to Node's server at its creation: Fastify's own requestTimeout option, set afterwards,
     // was never enforced here (a test holds a signed request open past it).
-    serverFactory: (handler) => createHttpServer({ requestTimeout: deps.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: deps.connectionsCheckMs ?? 5_000 }, handler) });
+    // The idle keep-alive timeout is set here for the same reason (Fastify's 72 s default is not applied to a
+    // server it did not make). 5 s: the PHP shim opens a connection per request and closes it, so an idle
+    // connection is a client that is not the panel, and it holds a file descriptor of a root process.
+    serverFactory: (handler) => {
+      const server = createHttpServer({ requestTimeout: deps.requestTimeoutMs ?? 30_000, connectionsCheckingInterval: deps.connectionsCheckMs ?? 5_000 }, handler);
+      server.keepAliveTimeout = deps.keepAliveMs ?? 5_000;
+      return server;
+    } });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);

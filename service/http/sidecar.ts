@@ -35,7 +35,7 @@ export type SidecarOptions = {
   actions?: ActionsPort;
   hourly?: HourlySource;
   timing?: Pick<DiagnosisCacheOptions, 'pollMs' | 'minIntervalMs' | 'maxAgeMs' | 'progressMs'>;
-} & Pick<AppDeps, 'devSigner' | 'logStream' | 'logLevel' | 'rateLimit' | 'bodyLimit' | 'plugins' | 'incidents' | 'requestTimeoutMs' | 'connectionsCheckMs'>;
+} & Pick<AppDeps, 'devSigner' | 'logStream' | 'logLevel' | 'rateLimit' | 'bodyLimit' | 'plugins' | 'incidents' | 'requestTimeoutMs' | 'keepAliveMs' | 'connectionsCheckMs'>;
 
 export type Sidecar = { app: SidecarApp; cache: DiagnosisCache; events: EventHub; pool: WorkerPool; close(): Promise<void> };
 
@@ -85,6 +85,7 @@ export async function createSidecar(config: Config, o: SidecarOptions): Promise<
     ...(o.rateLimit ? { rateLimit: o.rateLimit } : {}),
     ...(o.bodyLimit ? { bodyLimit: o.bodyLimit } : {}),
     ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+    ...(o.keepAliveMs ? { keepAliveMs: o.keepAliveMs } : {}),
     ...(o.connectionsCheckMs ? { connectionsCheckMs: o.connectionsCheckMs } : {}),
     ...(o.plugins ? { plugins: o.plugins } : {}),
     ...(o.incidents ? { incidents: o.incidents } : {}),

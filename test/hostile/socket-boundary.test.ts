@@ -24,6 +24,7 @@ let dir: string;
 let socket: string;
 let server: RunningServer;
 const REQUEST_TIMEOUT_MS = 3_000;
+const KEEP_ALIVE_MS = 1_500;
 let key: Buffer;
 const actions = recordingActions();
 
@@ -36,7 +37,7 @@ before(async () => {
   server = await startServer(config, {
     env: {}, socketPath: socket, groupFile, logLevel: 'warn', logStream: { write: () => undefined },
     collect: async () => fakeSnapshot(), fingerprint: async () => ({ files: 'f', ownership: 'o', activity: 'a' }), loadOwnership: async () => fakeSnapshot().ownership,
-    analysisNow: () => NOW, actions, requestTimeoutMs: REQUEST_TIMEOUT_MS, connectionsCheckMs: 250,
+    analysisNow: () => NOW, actions, requestTimeoutMs: REQUEST_TIMEOUT_MS, keepAliveMs: KEEP_ALIVE_MS, connectionsCheckMs: 250,
   });
   await waitFor(() => server.sidecar.cache.current() !== null, { timeoutMs: 5_000, what: 'the first diagnosis' });
   key = loadSecret(config.secretFile, { gid: GID, create: false });
@@ -150,6 +151,26 @@ describe('boundary attacks over the unix socket', () => {
     assert.ok(held >= REQUEST_TIMEOUT_MS - 100, `closed after ${held} ms, before the timeout`);
     assert.ok(held < REQUEST_TIMEOUT_MS + 3_000, `held ${held} ms (timeout ${REQUEST_TIMEOUT_MS} ms)`);
     assert.match(answer, /^HTTP\/1\.1 408 /, 'told why');
+  });
+
+  it('closes a keep-alive connection left idle after its answer, at the configured timeout', async (t) => {
+    const s = connect(socket);
+    s.on('error', () => undefined);
+    t.after(() => s.destroy());
+    const headers = Object.entries(signedHeaders(key, 'GET', '/api/subscriptions', ID.c1)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    let answer = '';
+    let answered = 0;
+    s.on('data', (b: Buffer) => {
+      answer += b.toString();
+      if (!answered && /\r\n\r\n/.test(answer)) answered = Date.now();
+    });
+    s.write(`GET /api/subscriptions HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n${headers}\r\n`);
+    await new Promise<void>((ok) => s.once('close', () => ok()));
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /keep-alive/i, 'the answer kept the connection open');
+    const idle = Date.now() - answered;
+    assert.ok(idle >= KEEP_ALIVE_MS - 100, `closed ${idle} ms after the answer, before the keep-alive timeout`);
+    assert.ok(idle < KEEP_ALIVE_MS + 2_000, `idle connection held ${idle} ms (keep-alive timeout ${KEEP_ALIVE_MS} ms)`);
   });
 
   it('keeps answering signed requests within a bound while slow clients hold 60 connections open', async (t) => {
