@@ -10,11 +10,11 @@ import { loadSecret } from './auth/secret-file.ts';
 import type { OwnershipData } from './authorize.ts';
 import { createDiagnosisCache, type DiagnosisCache, type DiagnosisCacheOptions } from './cache/diagnosis-cache.ts';
 import { collectBoth } from './cache/collect.ts';
-import { fingerprintInputs, type Fingerprint } from './cache/inputs-fingerprint.ts';
+import type { Fingerprint } from './cache/inputs-fingerprint.ts';
 import { createPsaHourly, type HourlySource } from './cache/hourly-source.ts';
 import type { MinutePickups } from './cache/minute-series.ts';
-import { readPanelLight } from './cache/panel-light.ts';
-import { ownershipOf, type SnapshotData } from './cache/snapshot.ts';
+import { createPsaThread, type PsaThread } from './cache/psa-thread.ts';
+import type { SnapshotData } from './cache/snapshot.ts';
 import { createWorkerPool, type WorkerLauncher, type WorkerPool } from './cache/worker.ts';
 import { openSecurityLog } from './security-log.ts';
 import { openSettingsStore } from './settings-store.ts';
@@ -37,17 +37,19 @@ export type SidecarOptions = {
   timing?: Pick<DiagnosisCacheOptions, 'pollMs' | 'minIntervalMs' | 'maxAgeMs' | 'progressMs'>;
 } & Pick<AppDeps, 'devSigner' | 'logStream' | 'logLevel' | 'rateLimit' | 'bodyLimit' | 'plugins' | 'incidents' | 'requestTimeoutMs' | 'keepAliveMs' | 'connectionsCheckMs'>;
 
-export type Sidecar = { app: SidecarApp; cache: DiagnosisCache; events: EventHub; pool: WorkerPool; close(): Promise<void> };
+export type Sidecar = { app: SidecarApp; cache: DiagnosisCache; events: EventHub; pool: WorkerPool; psa: PsaThread; close(): Promise<void> };
 
 export async function createSidecar(config: Config, o: SidecarOptions): Promise<Sidecar> {
   const clock = o.clock ?? Date.now;
   const key = o.key ?? loadSecret(config.secretFile, { gid: o.secretGid, create: true });
   const securityLog = openSecurityLog(config.stateDir, config.timezone);
   const pool = createWorkerPool(o.worker);
+  // psa between diagnoses (fingerprint, ownership, hourly rows, the live directory): read and parsed off this thread.
+  const psa = createPsaThread(o.worker);
   let app: SidecarApp | null = null;
   let cache: DiagnosisCache | null = null;
   const events = createEventHub({ canSee: (identity, id) => cache?.ownership()?.canSee(identity, id) ?? false });
-  const hourly = o.hourly ?? createPsaHourly(config);
+  const hourly = o.hourly ?? createPsaHourly(config, { read: (range) => psa.read({ kind: 'hourly', config, ...range }) });
   // The app (and its logger) is made after the cache it serves from; until then there is nothing to log.
   const log = {
     info: (obj: object, msg: string) => app?.log.info(obj, msg),
@@ -59,8 +61,8 @@ export async function createSidecar(config: Config, o: SidecarOptions): Promise<
       snapshot: (at) => pool.run<SnapshotData>({ kind: 'snapshot', config, now: at }),
       minutes: (at) => pool.run<MinutePickups>({ kind: 'minutes', config, now: at }),
     })),
-    fingerprint: o.fingerprint ?? ((now) => fingerprintInputs(config, now)),
-    loadOwnership: o.loadOwnership ?? (async () => ownershipOf((await readPanelLight(config)).panel, config.vhostsRoot)),
+    fingerprint: o.fingerprint ?? ((now) => psa.read({ kind: 'fingerprint', config, now })),
+    loadOwnership: o.loadOwnership ?? (() => psa.read({ kind: 'ownership', config })),
     analysisNow: o.analysisNow ?? clock,
     clock,
     zone: config.timezone,
@@ -93,7 +95,7 @@ export async function createSidecar(config: Config, o: SidecarOptions): Promise<
   const built = app;
   const c = cache;
   return {
-    app: built, cache: c, events, pool,
+    app: built, cache: c, events, pool, psa,
     async close() {
       await c.stop();
       events.closeAll();
@@ -104,7 +106,7 @@ export async function createSidecar(config: Config, o: SidecarOptions): Promise<
       } finally {
         clearInterval(reaper);
       }
-      await pool.shutdown(30_000);
+      await Promise.all([pool.shutdown(30_000), psa.close()]);
     },
   };
 }

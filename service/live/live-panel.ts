@@ -8,12 +8,18 @@ import type { Config } from '../config.ts';
 import { createError } from '../errors.ts';
 import { resolveLimits, type OmcLayer } from '../sources/omc-limits.ts';
 import * as q from '../sources/panel-queries.ts';
-import { readPasswd } from '../sources/passwd.ts';
+import { readPasswd, type Passwd } from '../sources/passwd.ts';
 import { queryPleskDb } from '../sources/plesk-db.ts';
 import { layersById } from '../sources/panel-db.ts';
-import { buildDirectory, type LiveDirectory } from './directory.ts';
+import { buildDirectory, type DirectoryInput, type LiveDirectory } from './directory.ts';
 
 export async function readLiveDirectory(config: Pick<Config, 'plesk' | 'passwdFile' | 'vhostsRoot'>): Promise<{ directory: LiveDirectory; warnings: string[] }> {
+  const p = await readLiveDirectoryParts(config);
+  return { directory: buildDirectory(p.input, p.passwd, config.vhostsRoot), warnings: p.warnings };
+}
+
+/** What the directory is built from: plain data, so that the sidecar reads it in its psa thread (http/cache/psa-thread.ts). */
+export async function readLiveDirectoryParts(config: Pick<Config, 'plesk' | 'passwdFile'>): Promise<{ input: DirectoryInput; passwd: Passwd; warnings: string[] }> {
   const r = await queryPleskDb(config, [q.owners(), q.subscriptions(), q.domains(), q.mailboxes(), q.serverSettings(), q.planSettings(), q.subscriptionSettings()] as const, { timeoutMs: 60_000 });
   const warnings = r.flatMap((x) => x.warnings);
   for (const x of r.slice(0, 3)) if (x.missingTable) throw createError('SENDTRACE_ERR_PANEL_DB', x.label, `table ${x.missingTable} does not exist`);
@@ -40,5 +46,5 @@ export async function readLiveDirectory(config: Pick<Config, 'plesk' | 'passwdFi
     if (d) mailboxes.push({ address: `${m.mailName}@${d.name}`, subscriptionId: d.subscriptionId });
   }
   const passwd = await readPasswd(config.passwdFile);
-  return { directory: buildDirectory({ owners: r[0].rows, subscriptions, domains, mailboxes }, passwd.passwd, config.vhostsRoot), warnings: [...new Set([...warnings, ...passwd.warnings])] };
+  return { input: { owners: r[0].rows, subscriptions, domains, mailboxes }, passwd: passwd.passwd, warnings: [...new Set([...warnings, ...passwd.warnings])] };
 }

@@ -10,7 +10,7 @@ import type { Settings } from '../http/contract.ts';
 import type { Sidecar } from '../http/sidecar.ts';
 import { DEFAULT_SETTINGS, openSettingsStore } from '../http/settings-store.ts';
 import type { CommandOutcome } from '../http/actions/run-command-job.ts';
-import { readLiveDirectory } from './live-panel.ts';
+import { buildDirectory } from './directory.ts';
 import { DEFAULT_FROM } from './notify.ts';
 import type { QuarantinePort } from './policy.ts';
 import { createWatcher, type Watcher, type WatcherOptions } from './watcher.ts';
@@ -64,7 +64,11 @@ export function createLiveWatcher(config: Config, sidecar: Sidecar, env: Record<
   const watcher = createWatcher({
     config,
     settingsOf: cachedSettings(config, (w) => log('warn', {}, w)),
-    loadDirectory: over.loadDirectory ?? (() => readLiveDirectory(config)),
+    // Read and parsed in the sidecar's psa thread; only the lookup maps are built here.
+    loadDirectory: over.loadDirectory ?? (async () => {
+      const p = await sidecar.psa.read({ kind: 'live-directory', config });
+      return { directory: buildDirectory(p.input, p.passwd, config.vhostsRoot), warnings: p.warnings };
+    }),
     notify: { sendmail: config.sendmail, from: config.notifyFrom ?? DEFAULT_FROM(), adminEmail: config.adminEmail, webhook: config.webhookUrl && secret ? { url: config.webhookUrl, secret } : null },
     quarantine: over.quarantine === undefined ? quarantine : over.quarantine,
     publish: (t) => {

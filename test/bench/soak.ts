@@ -114,7 +114,9 @@ try {
     stateDir: join(dir, 'state'), socketPath: socket, socketGroup: 'root', secretFile: join(dir, 'api-secret'), live: true, sendmail: null,
   }));
   const entry = args.includes('--dist') ? [join(repoRoot, 'dist/sendtrace.mjs')] : ['--import', join(repoRoot, 'test/helpers/register-ts.mjs'), join(repoRoot, 'service/main.ts')];
-  server = spawn(process.execPath, ['--import', join(repoRoot, 'test/bench/soak-probe.mjs'), ...entry, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  // SOAK_SERVER_NODE_ARGS: more node flags for the sidecar, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof' (where its main thread's time goes).
+  const nodeArgs = (process.env.SOAK_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  server = spawn(process.execPath, [...nodeArgs, '--import', join(repoRoot, 'test/bench/soak-probe.mjs'), ...entry, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   // The sidecar's own log (JSON lines): warnings and errors are counted, the first few kept.
   const logged = { warn: 0, error: 0, examples: [] as string[] };
   let pending = '';

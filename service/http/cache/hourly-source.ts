@@ -10,7 +10,7 @@
 import type { Config } from '../../config.ts';
 import type { SnapshotView } from './snapshot-view.ts';
 import type { HourlySeries } from './snapshot.ts';
-import { readHourlyStats } from './stats-reader.ts';
+import { readHourlyStats, type HourlyStats } from './stats-reader.ts';
 
 export type HourlySource = {
   /** The subscription's rows of the snapshot's statistics window; null when psa's statistics were not read. */
@@ -26,7 +26,11 @@ export const snapshotHourly: HourlySource = {
 
 const EMPTY: HourlySeries = { hours: new Float64Array(0), passed: new Int32Array(0), rejected: new Int32Array(0), limit: new Int32Array(0) };
 
-type Options = { maxEntries?: number; batchWindowMs?: number; maxBatch?: number };
+type Options = {
+  maxEntries?: number; batchWindowMs?: number; maxBatch?: number;
+  /** How a batch is read; default readHourlyStats here (the sidecar reads in its psa thread). */
+  read?: (range: { since: number; until: number; subscriptionIds: number[] }) => Promise<HourlyStats>;
+};
 
 export function createPsaHourly(config: Pick<Config, 'plesk' | 'timezone'>, o: Options = {}): Required<HourlySource> & { size(): number; queries(): number } {
   const maxEntries = o.maxEntries ?? 5_000;
@@ -41,7 +45,8 @@ export function createPsaHourly(config: Pick<Config, 'plesk' | 'timezone'>, o: O
     if (!b) return;
     queries++;
     const stats = b.view.data.stats!;
-    readHourlyStats(config, { since: stats.from, until: b.view.data.now, subscriptionIds: [...b.ids.keys()] }, 60_000).then(
+    const range = { since: stats.from, until: b.view.data.now, subscriptionIds: [...b.ids.keys()] };
+    (o.read ? o.read(range) : readHourlyStats(config, range, 60_000)).then(
       (r) => b.ids.forEach((d, id) => d.resolve(r.bySubscription.get(id) ?? EMPTY)),
       (err: unknown) => b.ids.forEach((d) => d.reject(err)),
     );

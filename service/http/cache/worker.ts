@@ -13,6 +13,8 @@ export type ActionCommand = 'quarantine' | 'restore' | 'reset-passwords' | 'purg
 export type WorkerJob =
   | { kind: 'snapshot'; config: Config; now: number }
   | { kind: 'minutes'; config: Config; now: number }
+  /** The long-lived thread of psa reads between diagnoses (psa-thread.ts): started by createPsaThread, not by run(). */
+  | { kind: 'psa-thread' }
   | { kind: 'command'; command: ActionCommand; flags: Array<[string, string]>; config: Config; env: Record<string, string | undefined>; evidence?: unknown[] };
 
 type WorkerReply = { ok: true; value: unknown } | { ok: false; code: string | null; message: string; detail: string };
@@ -79,6 +81,7 @@ export function isSendtraceWorker(): boolean {
 /** The worker side: run the job in workerData, answer once, end the thread. */
 export async function serveWorkerJob(): Promise<never> {
   const job = workerData as WorkerJob;
+  if (job.kind === 'psa-thread') return (await import('./psa-thread.ts')).servePsaThread();
   let reply: WorkerReply;
   try {
     reply = { ok: true, value: await runJob(job) };
@@ -95,6 +98,7 @@ export async function serveWorkerJob(): Promise<never> {
 async function runJob(job: WorkerJob): Promise<unknown> {
   if (job.kind === 'snapshot') return (await import('./collect.ts')).collectSnapshot(job.config, job.now);
   if (job.kind === 'minutes') return (await import('./collect.ts')).collectMinutes(job.config, job.now);
+  if (job.kind === 'psa-thread') throw new Error('the psa thread is not a one-off job');
   const { runActionCommand } = await import('../actions/run-command-job.ts');
   return runActionCommand(job);
 }
