@@ -2,8 +2,13 @@
 // subscriptions holds millions of hourly rows; loading them all would make the
 // first diagnosis wait for data nobody has asked for yet. So a subscription's
 // 35 days are read from psa when its timeline is first asked for, then kept
-// per diagnosis generation (statistics change once an hour, a new diagnosis
-// follows), least recently used first out. Requests that arrive together (a
+// while psa's newest collected hour stays the same (Plesk's poller writes the
+// statistics once an hour [V reference/plesk.md §1.5]; a diagnosis made in
+// between reads the same rows) and for at most maxAgeMs (the task can be run
+// by hand, which may rewrite the current hour [I]), least recently used first
+// out. Keyed per diagnosis before: on a busy server the log changes every
+// minute, so every diagnosis threw the rows away and the read-ahead below read
+// them all again. Requests that arrive together (a
 // page showing many timelines) share one query (`subscriptionId IN (…)`, an
 // index lookup each), and after each diagnosis the riskiest subscriptions are
 // read ahead in one query.
@@ -28,6 +33,9 @@ const EMPTY: HourlySeries = { hours: new Float64Array(0), passed: new Int32Array
 
 type Options = {
   maxEntries?: number; batchWindowMs?: number; maxBatch?: number;
+  /** How long rows are kept at most, though no newer hour was collected; default 15 minutes. */
+  maxAgeMs?: number;
+  clock?: () => number;
   /** How a batch is read; default readHourlyStats here (the sidecar reads in its psa thread). */
   read?: (range: { since: number; until: number; subscriptionIds: number[] }) => Promise<HourlyStats>;
 };
@@ -35,7 +43,11 @@ type Options = {
 export function createPsaHourly(config: Pick<Config, 'plesk' | 'timezone'>, o: Options = {}): Required<HourlySource> & { size(): number; queries(): number } {
   const maxEntries = o.maxEntries ?? 5_000;
   const maxBatch = o.maxBatch ?? 200;
-  const entries = new Map<number, { generation: number; series: Promise<HourlySeries> }>();
+  const maxAgeMs = o.maxAgeMs ?? 15 * 60_000;
+  const clock = o.clock ?? Date.now;
+  /** What the rows depend on: the newest collected hour psa had at the view's diagnosis. */
+  const keyOf = (view: SnapshotView) => view.data.stats?.lastCollected ?? null;
+  const entries = new Map<number, { key: number | null; at: number; series: Promise<HourlySeries> }>();
   let batch: { view: SnapshotView; ids: Map<number, { resolve: (s: HourlySeries) => void; reject: (e: unknown) => void }> } | null = null;
   let queries = 0;
 
@@ -54,7 +66,7 @@ export function createPsaHourly(config: Pick<Config, 'plesk' | 'timezone'>, o: O
 
   const request = (id: number, view: SnapshotView): Promise<HourlySeries> => {
     const hit = entries.get(id);
-    if (hit && hit.generation === view.generation) {
+    if (hit && hit.key === keyOf(view) && clock() - hit.at < maxAgeMs) {
       // Map order is the recency order: move it to the end.
       entries.delete(id);
       entries.set(id, hit);
@@ -66,7 +78,7 @@ export function createPsaHourly(config: Pick<Config, 'plesk' | 'timezone'>, o: O
     const series = new Promise<HourlySeries>((resolve, reject) => current.ids.set(id, { resolve, reject }));
     if (current.ids.size === 1) setTimeout(() => batch === current && flush(), o.batchWindowMs ?? 5);
     if (current.ids.size >= maxBatch) flush();
-    entries.set(id, { generation: view.generation, series });
+    entries.set(id, { key: keyOf(view), at: clock(), series });
     // A failed read is not kept: the next request tries again.
     series.catch(() => {
       if (entries.get(id)?.series === series) entries.delete(id);
