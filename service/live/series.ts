@@ -4,6 +4,14 @@
 // counted in it and dropped when it falls out of its window. A source that
 // sent one message costs two small arrays; one that sends round the clock
 // ~14 KB at most. Pure data, no clock: the caller says what "now" is.
+//
+// Saved incrementally (cursor-store.ts): each series has a number (sid) that
+// stays its own for its life, and the series of one counters object share a
+// ChunkLedger that remembers which chunk indexes changed (a count added, a
+// chunk dropped) since the last checkpoint. A checkpoint rewrites only the
+// segment files of those indexes (segment-file.ts: one per hour of minutes,
+// one per day of hours), normally the current hour's and the current day's;
+// the per-series metadata ([sid, total, first, last]) goes in checkpoint.json.
 import { DAY, HOUR, MINUTE } from '../time.ts';
 
 export const MINUTE_WINDOW_MS = 48 * HOUR;
@@ -11,8 +19,51 @@ export const HOUR_WINDOW_MS = 35 * DAY;
 const MINUTE_CHUNKS = MINUTE_WINDOW_MS / HOUR;   // 48
 const HOUR_CHUNKS = HOUR_WINDOW_MS / DAY;        // 35
 
-/** Stored form: [chunk index, ...slot values] per chunk. */
+/** Whether a chunk is still inside its window as of `now` (what prune keeps). */
+export function chunkKept(kind: 'm' | 'h', index: number, now: number): boolean {
+  return kind === 'm' ? index > Math.floor(now / HOUR) - MINUTE_CHUNKS : index > Math.floor(now / DAY) - HOUR_CHUNKS;
+}
+
+/** The v1 stored form (one checkpoint.json holding everything): [chunk index, ...slot values] per chunk. Read, no longer written. */
 export type StoredSeries = { m: number[][]; h: number[][]; total: number; first: number; last: number };
+/** What checkpoint.json keeps of a series; its chunks are in the segment files. */
+export type SeriesMeta = [sid: number, total: number, first: number, last: number];
+
+/** Shared by the series of one counters object: the next sid, and the chunk indexes changed since the last take(). */
+export class ChunkLedger {
+  nextSid = 1;
+  readonly minutes = new Set<number>();
+  readonly hours = new Set<number>();
+  // The last index marked: most adds hit the current hour and day, and skip the Set.
+  private lastM = -1;
+  private lastH = -1;
+
+  touch(hi: number, di: number): void {
+    if (hi !== this.lastM) {
+      this.minutes.add(hi);
+      this.lastM = hi;
+    }
+    if (di !== this.lastH) {
+      this.hours.add(di);
+      this.lastH = di;
+    }
+  }
+
+  /** What changed since the last take; the ledger starts empty again. */
+  take(): { minutes: Set<number>; hours: Set<number> } {
+    const out = { minutes: new Set(this.minutes), hours: new Set(this.hours) };
+    this.minutes.clear();
+    this.hours.clear();
+    this.lastM = this.lastH = -1;
+    return out;
+  }
+
+  /** Gives back what a failed checkpoint took: it is written by the next one. */
+  giveBack(t: { minutes: Set<number>; hours: Set<number> }): void {
+    for (const k of t.minutes) this.minutes.add(k);
+    for (const k of t.hours) this.hours.add(k);
+  }
+}
 
 export class Series {
   readonly minutes = new Map<number, Uint32Array>();   // hour index → 60 minutes
@@ -20,6 +71,11 @@ export class Series {
   total = 0;
   first = 0;    // epoch ms of the first and the last event counted
   last = 0;
+  sid: number;   // changed only by LiveCounters.renumberSeries
+
+  constructor(private readonly ledger: ChunkLedger | null = null, sid?: number) {
+    this.sid = sid ?? (ledger ? ledger.nextSid++ : 0);
+  }
 
   add(ts: number, n = 1): void {
     const minute = Math.floor(ts / MINUTE);
@@ -27,7 +83,7 @@ export class Series {
     let m = this.minutes.get(hi);
     if (!m) {
       this.minutes.set(hi, (m = new Uint32Array(60)));
-      for (const k of this.minutes.keys()) if (k <= hi - MINUTE_CHUNKS) this.minutes.delete(k);
+      for (const k of this.minutes.keys()) if (k <= hi - MINUTE_CHUNKS) this.drop(this.minutes, k, this.ledger?.minutes);
     }
     m[minute - hi * 60]! += n;
     const hour = Math.floor(ts / HOUR);
@@ -35,12 +91,18 @@ export class Series {
     let h = this.hours.get(di);
     if (!h) {
       this.hours.set(di, (h = new Uint32Array(24)));
-      for (const k of this.hours.keys()) if (k <= di - HOUR_CHUNKS) this.hours.delete(k);
+      for (const k of this.hours.keys()) if (k <= di - HOUR_CHUNKS) this.drop(this.hours, k, this.ledger?.hours);
     }
     h[hour - di * 24]! += n;
+    this.ledger?.touch(hi, di);
     this.total += n;
     if (this.first === 0 || ts < this.first) this.first = ts;
     if (ts > this.last) this.last = ts;
+  }
+
+  private drop(chunks: Map<number, Uint32Array>, k: number, changed: Set<number> | undefined): void {
+    chunks.delete(k);
+    changed?.add(k);
   }
 
   /** Sum over the minutes [from, to) (epoch ms, minute-aligned or not; only the last 48 h are known). */
@@ -77,28 +139,43 @@ export class Series {
 
   /** Drops chunks wholly before the windows as of `now` (a quiet source's old data). */
   prune(now: number): void {
-    const hi = Math.floor(now / HOUR);
-    for (const k of this.minutes.keys()) if (k <= hi - MINUTE_CHUNKS) this.minutes.delete(k);
-    const di = Math.floor(now / DAY);
-    for (const k of this.hours.keys()) if (k <= di - HOUR_CHUNKS) this.hours.delete(k);
+    for (const k of this.minutes.keys()) if (!chunkKept('m', k, now)) this.drop(this.minutes, k, this.ledger?.minutes);
+    for (const k of this.hours.keys()) if (!chunkKept('h', k, now)) this.drop(this.hours, k, this.ledger?.hours);
+  }
+
+  /** Marks every chunk of this series as changed (a series loaded from v1, or saved for the first time). */
+  markAllChanged(): void {
+    if (!this.ledger) return;
+    for (const k of this.minutes.keys()) this.ledger.minutes.add(k);
+    for (const k of this.hours.keys()) this.ledger.hours.add(k);
   }
 
   bytes(): number {
     return this.minutes.size * (60 * 4 + 64) + this.hours.size * (24 * 4 + 64) + 96;
   }
 
-  store(): StoredSeries {
-    const pack = (m: Map<number, Uint32Array>) => [...m].map(([k, v]) => [k, ...v]);
-    return { m: pack(this.minutes), h: pack(this.hours), total: this.total, first: this.first, last: this.last };
+  meta(): SeriesMeta {
+    return [this.sid, this.total, this.first, this.last];
   }
 
-  static load(s: StoredSeries): Series {
-    const x = new Series();
+  /** A series of the metadata, chunks to be restored from the segment files. */
+  static fromMeta(ledger: ChunkLedger, [sid, total, first, last]: SeriesMeta): Series {
+    const x = new Series(ledger, sid);
+    x.total = total;
+    x.first = first;
+    x.last = last;
+    return x;
+  }
+
+  /** A series of the v1 format (its chunks all count as changed: the first checkpoint writes them). */
+  static load(s: StoredSeries, ledger: ChunkLedger | null = null): Series {
+    const x = new Series(ledger);
     for (const [k, ...v] of s.m) if (k !== undefined && v.length === 60) x.minutes.set(k, Uint32Array.from(v));
     for (const [k, ...v] of s.h) if (k !== undefined && v.length === 24) x.hours.set(k, Uint32Array.from(v));
     x.total = s.total;
     x.first = s.first;
     x.last = s.last;
+    x.markAllChanged();
     return x;
   }
 }

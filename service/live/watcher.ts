@@ -4,13 +4,15 @@
 // (incident-store.ts), applies the subscription's policy (policy.ts),
 // notifies (notify.ts) and publishes each transition (the SSE hub). Cursors
 // and counters are checkpointed together every checkpointMs and at stop
-// (cursor-store.ts), so a restart neither repeats nor skips a line.
+// (cursor-store.ts), so a restart neither repeats nor skips a line. A
+// checkpoint is taken on the spot and written in the background (one at a
+// time), so the thread that serves HTTP does not wait on the disk.
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { Settings } from '../http/contract.ts';
 import { HOUR } from '../time.ts';
-import { LiveCounters, StoredCountersSchema } from './counters.ts';
-import { readCheckpoint, writeCheckpoint } from './cursor-store.ts';
+import { LiveCounters } from './counters.ts';
+import { openCheckpointStore } from './cursor-store.ts';
 import { detect, type DetectOptions } from './detect.ts';
 import { EMPTY_DIRECTORY, type LiveDirectory } from './directory.ts';
 import { LogFollower, type PollReport } from './follow.ts';
@@ -60,18 +62,16 @@ export function createWatcher(o: WatcherOptions): Watcher {
   const { config } = o;
   const clock = o.clock ?? Date.now;
   const log = o.log;
-  const started = readCheckpoint(config.stateDir, clock());
-  for (const w of started.warnings) log('warn', {}, w);
-  const cp = started.checkpoint;
-  const storedCounters = cp ? StoredCountersSchema.safeParse(cp.counters) : null;
-  // Counters without their cursors (or the reverse) would count twice or miss: both or neither.
-  const consistent = cp !== null && storedCounters?.success === true;
   const limits = { maxSources: config.liveMaxSources };
-  const counters = consistent ? LiveCounters.load(storedCounters.data, limits) : new LiveCounters(limits);
+  const checkpoints = openCheckpointStore(config.stateDir, clock(), { limits });
+  for (const w of checkpoints.warnings) log('warn', {}, w);
+  // Counters and cursors come from one checkpoint or neither: else a line would count twice or not at all.
+  const cp = checkpoints.loaded;
+  const counters = cp?.counters ?? new LiveCounters(limits);
   const followers = new Map<LogKind, LogFollower>();
   for (const kind of LOG_KINDS) {
     const patterns = PATTERNS[kind](config);
-    if (patterns.length) followers.set(kind, new LogFollower({ patterns, startAtEnd: true }, consistent ? cp.follow[kind] ?? null : null));
+    if (patterns.length) followers.set(kind, new LogFollower({ patterns, startAtEnd: true }, cp?.follow[kind] ?? null));
   }
   const ingest = createIngest(counters, config.timezone);
   const store: IncidentStore = openIncidentStore(config.stateDir, clock());
@@ -90,6 +90,7 @@ export function createWatcher(o: WatcherOptions): Watcher {
   let lastCheckpoint = clock();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
+  let saving: Promise<void> | null = null;
   let stopped = false;
   const warnOnce = new Set<string>();
   const warn = (w: string) => {
@@ -113,12 +114,13 @@ export function createWatcher(o: WatcherOptions): Watcher {
     }
   };
 
-  const checkpoint = (now: number) => {
+  /** Takes the checkpoint now (cursors and counters at this instant); resolves once it is on disk. */
+  const checkpoint = async (now: number): Promise<void> => {
     const follow: Record<string, ReturnType<LogFollower['state']>> = {};
     for (const [kind, f] of followers) follow[kind] = f.state();
-    counters.prune(now);
-    writeCheckpoint(config.stateDir, { v: 1, savedAt: now, follow, counters: counters.store() });
     store.replace(incidents, now);
+    const r = await checkpoints.save(now, follow, counters);
+    for (const p of r.problems) warn(p);
     lastCheckpoint = now;
   };
 
@@ -165,7 +167,14 @@ export function createWatcher(o: WatcherOptions): Watcher {
       for (const t of latest) o.publish(t);
       notifier.send(latest, directory, o.settingsOf, extra).catch((err) => log('error', { err: describeError(err) }, 'live: notifying failed'));
     }
-    if (now - lastCheckpoint >= (o.checkpointMs ?? 30_000)) checkpoint(now);
+    if (now - lastCheckpoint >= (o.checkpointMs ?? 30_000) && saving === null) {
+      // Not awaited: the next scans run while it is written (a failed one is tried again at the next scan).
+      saving = checkpoint(now)
+        .catch((err) => log('error', { err: describeError(err) }, 'live: the checkpoint could not be written'))
+        .finally(() => {
+          saving = null;
+        });
+    }
     return r.transitions;
   };
 
@@ -187,8 +196,9 @@ export function createWatcher(o: WatcherOptions): Watcher {
       if (timer) clearTimeout(timer);
       await running;
       await notifier.idle();
+      await saving;
       try {
-        checkpoint(clock());
+        await checkpoint(clock());
       } catch (err) {
         log('error', { err: describeError(err) }, 'live: the last checkpoint could not be written');
       }

@@ -1,19 +1,29 @@
 // Child of full-disk-state.test.ts, run inside a private mount namespace whose
-// state directory is a tiny tmpfs: writes a live checkpoint and a settings
-// document, fills the disk, tries to replace both with bigger versions, and
-// prints what happened as one JSON line.
+// state directory is a tiny tmpfs: saves a live checkpoint (checkpoint.json
+// and its segment files) and a settings document, fills the disk, tries to
+// save a checkpoint with new counts and bigger settings, and prints what
+// happened as one JSON line.
 import { readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, writeCheckpoint } from '../../service/live/cursor-store.ts';
+import { openCheckpointStore } from '../../service/live/cursor-store.ts';
+import { LiveCounters } from '../../service/live/counters.ts';
 import { DEFAULT_SETTINGS, openSettingsStore } from '../../service/http/settings-store.ts';
+import { HOUR, MINUTE } from '../../service/time.ts';
+import { digest, phpMail } from '../live/checkpoint-world.ts';
 
 const stateDir = process.argv[2]!;
-const small = { v: 1 as const, savedAt: 1, follow: {}, counters: { note: 'old' } };
-readCheckpoint(stateDir, 1);   // creates <stateDir>/live
-writeCheckpoint(stateDir, small);
+const live = join(stateDir, 'live');
+const now = Date.UTC(2026, 10, 28, 10, 30);
+const follow = { maillog: { cursors: [], retired: [] } };
+const counters = new LiveCounters();
+for (let i = 0; i < 20; i++) counters.addPhpMail(phpMail(`/var/www/vhosts/a.example/httpdocs/${i}.php`, now - i * HOUR), now);
+const store = openCheckpointStore(stateDir, 1);
+await store.save(now, follow, counters);
+const saved = JSON.stringify(digest(counters, now));
 const settings = openSettingsStore(stateDir, 'UTC');
 settings.put(7, DEFAULT_SETTINGS, { actor: 'admin', now: 1 });
-const checkpointBefore = readFileSync(join(stateDir, 'live', 'checkpoint.json'), 'utf8');
+const checkpointBefore = readFileSync(join(live, 'checkpoint.json'), 'utf8');
+const filesBefore = readdirSync(live).sort();
 const settingsBefore = readFileSync(join(stateDir, 'settings', '7.json'), 'utf8');
 
 // Fill what is left, 4 KiB at a time, until the disk says no.
@@ -27,23 +37,27 @@ try {
   if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
 }
 
-const attempt = (f: () => void): string | null => {
+const attempt = async (f: () => unknown): Promise<string | null> => {
   try {
-    f();
+    await f();
     return null;
   } catch (err) {
     return String((err as Error).message);
   }
 };
-const big = 'x'.repeat(200_000);
-const checkpointError = attempt(() => writeCheckpoint(stateDir, { ...small, savedAt: 2, counters: { note: big } }));
-const settingsError = attempt(() => settings.put(7, { ...DEFAULT_SETTINGS, allowList: Array.from({ length: 100 }, (_, i) => ({ path: `/var/www/vhosts/a.example/httpdocs/${i}-${'y'.repeat(900)}.php`, sha256: 'a'.repeat(64) })) }, { actor: 'admin', now: 2 }));
-const leftovers = [...readdirSync(join(stateDir, 'live')), ...readdirSync(join(stateDir, 'settings'))].filter((n) => n.endsWith('.tmp'));
-const after = readCheckpoint(stateDir, 3);
+// New counts in the current hour and in an old one, from 200 scripts: two segments of several pages.
+for (let i = 0; i < 200; i++) {
+  counters.addPhpMail(phpMail(`/var/www/vhosts/b.example/httpdocs/${i}.php`, now + MINUTE), now + MINUTE);
+  counters.addPhpMail(phpMail(`/var/www/vhosts/b.example/httpdocs/${i}.php`, now - 5 * HOUR), now + MINUTE);
+}
+const checkpointError = await attempt(() => store.save(now + MINUTE, follow, counters));
+const settingsError = await attempt(() => settings.put(7, { ...DEFAULT_SETTINGS, allowList: Array.from({ length: 100 }, (_, i) => ({ path: `/var/www/vhosts/a.example/httpdocs/${i}-${'y'.repeat(900)}.php`, sha256: 'a'.repeat(64) })) }, { actor: 'admin', now: 2 }));
+const leftovers = [...readdirSync(live), ...readdirSync(join(stateDir, 'settings'))].filter((n) => n.endsWith('.tmp'));
+const after = openCheckpointStore(stateDir, 3);
 console.log(JSON.stringify({
   filled, checkpointError, settingsError, leftovers,
-  checkpointIntact: readFileSync(join(stateDir, 'live', 'checkpoint.json'), 'utf8') === checkpointBefore,
-  checkpointReadable: after.checkpoint?.savedAt === 1 && after.warnings.length === 0,
+  checkpointIntact: readFileSync(join(live, 'checkpoint.json'), 'utf8') === checkpointBefore && readdirSync(live).sort().join() === filesBefore.join(),
+  checkpointReadable: after.loaded?.savedAt === now && after.warnings.length === 0 && JSON.stringify(digest(after.loaded.counters, now)) === saved,
   settingsIntact: readFileSync(join(stateDir, 'settings', '7.json'), 'utf8') === settingsBefore,
   settingsRevision: settings.get(7).revision,
 }));

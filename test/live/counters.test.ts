@@ -4,6 +4,7 @@ import { LiveCounters, StoredCountersSchema } from '../../service/live/counters.
 import { createIngest } from '../../service/live/ingest.ts';
 import { HOUR, MINUTE } from '../../service/time.ts';
 import { directory, phpLine, pickupLines, saslLines, SCRIPT, ZONE } from './live-world.ts';
+import { storeV1Counters } from './v1-checkpoint.ts';
 
 const T0 = Date.parse('2022-02-03T12:00:00Z');   // 21:00 in Tokyo
 
@@ -81,13 +82,13 @@ describe('LiveCounters', () => {
     assert.equal(s.messages.hourly(now - 35 * 24 * HOUR, now).size, s.messages.hours.size);
   });
 
-  it('survives a store/load round trip through JSON with the same counts', () => {
+  it('loads the counters of a format-1 checkpoint (before decision 013) with the same counts', () => {
     const c = new LiveCounters();
     c.setDirectory(directory());
     const lines: string[] = [];
     for (let i = 0; i < 50; i++) lines.push(...pickupLines(T0 + i * 7000, 10001, 'info@easytone.example', i % 5 === 0));
     feed(c, 'maillog', lines, T0 + HOUR);
-    const stored = StoredCountersSchema.parse(JSON.parse(JSON.stringify(c.store())));
+    const stored = StoredCountersSchema.parse(JSON.parse(JSON.stringify(storeV1Counters(c))));
     const d = LiveCounters.load(stored);
     d.setDirectory(directory());
     assert.equal(d.sources.get('uid:10001')!.messages.total, 50);

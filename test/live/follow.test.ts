@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LogFollower } from '../../service/live/follow.ts';
-import { readCheckpoint, writeCheckpoint } from '../../service/live/cursor-store.ts';
+import { openCheckpointStore } from '../../service/live/cursor-store.ts';
+import { LiveCounters } from '../../service/live/counters.ts';
 
 let root = '';
 before(async () => {
@@ -168,18 +169,19 @@ describe('LogFollower', () => {
     const text = lines(1, 2000);
     const cut = text.length - 777;                      // inside a line
     await writeFile(log, text.slice(0, cut));
-    let f = new LogFollower({ patterns, startAtEnd: true }, readCheckpoint(stateDir, 0).checkpoint?.follow.maillog ?? null);
+    const store = openCheckpointStore(stateDir, 0);
+    let f = new LogFollower({ patterns, startAtEnd: true }, store.loaded?.follow.maillog ?? null);
     await f.poll(seen.sink);                            // first start: at the end
     await appendFile(log, text.slice(cut) + lines(2001, 2500).slice(0, 1234));
     await f.poll(seen.sink);
-    writeCheckpoint(stateDir, { v: 1, savedAt: 1, follow: { maillog: f.state() }, counters: null });
+    await store.save(1, { maillog: f.state() }, new LiveCounters());
     // The process is gone; lines keep arriving, and the log rotates while it is down.
     await appendFile(log, lines(2001, 2500).slice(1234));
     await rename(log, `${log}.1`);
     await writeFile(log, lines(2501, 2600));
-    const saved = readCheckpoint(stateDir, 0);
+    const saved = openCheckpointStore(stateDir, 0);
     assert.deepEqual(saved.warnings, []);
-    f = new LogFollower({ patterns, startAtEnd: true }, saved.checkpoint!.follow.maillog!);
+    f = new LogFollower({ patterns, startAtEnd: true }, saved.loaded!.follow.maillog!);
     await f.poll(seen.sink);
     // The first start began after the last complete line: the line cut in half is the first one read.
     const first = Number(/ line (\d+) /.exec(text.slice(text.slice(0, cut).lastIndexOf('\n') + 1))![1]);
@@ -199,10 +201,10 @@ describe('LogFollower', () => {
   it('an unusable checkpoint is set aside with a warning naming it', async () => {
     const { dir } = await fresh('bad-checkpoint');
     const stateDir = join(dir, 'state');
-    readCheckpoint(stateDir, 0);
+    openCheckpointStore(stateDir, 0);
     await writeFile(join(stateDir, 'live', 'checkpoint.json'), '{"v":1,');
-    const r = readCheckpoint(stateDir, 42);
-    assert.equal(r.checkpoint, null);
+    const r = openCheckpointStore(stateDir, 42);
+    assert.equal(r.loaded, null);
     assert.match(r.warnings[0]!, /checkpoint\.json is unusable .*unusable-42/);
   });
 });
