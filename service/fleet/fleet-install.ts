@@ -19,8 +19,8 @@ export type Installed = { action: InstallAction; from: string | null; to: string
 const UPLOAD_DIR = '/tmp';
 
 /** The installed meta.xml under the first product root that has one. */
-async function installedMeta(host: FleetHost, session: SshSession, id: string): Promise<ExtensionMeta | null> {
-  const files = await session.files();
+async function installedMeta(host: FleetHost, session: SshSession, id: string, timeoutMs: number): Promise<ExtensionMeta | null> {
+  const files = await session.files(timeoutMs);
   for (const root of host.productRoots) {
     const path = moduleMetaPath(root, id);
     const file = await files.readHead(path, 64 * 1024);
@@ -41,7 +41,7 @@ async function listedIds(host: FleetHost, session: SshSession, timeoutMs: number
 async function installOne(host: FleetHost, session: SshSession, pkg: PackageInfo, timeoutMs: number): Promise<Installed> {
   const { id } = pkg.meta;
   const want = versionText(pkg.meta);
-  const [before, listed] = [await installedMeta(host, session, id), await listedIds(host, session, timeoutMs)];
+  const [before, listed] = [await installedMeta(host, session, id, timeoutMs), await listedIds(host, session, timeoutMs)];
   const present = before !== null && listed.has(id);
   if (present && compareVersions(before, pkg.meta) === 0) return { action: 'unchanged', from: want, to: want };
   if (present && compareVersions(before, pkg.meta) > 0) {
@@ -50,7 +50,7 @@ async function installOne(host: FleetHost, session: SshSession, pkg: PackageInfo
   const action: InstallAction = listed.has(id) ? 'upgraded' : 'installed';
   // A fresh name, created exclusively and readable by root only: nothing else can swap or read it.
   const remote = `${UPLOAD_DIR}/sendtrace-fleet-${randomBytes(8).toString('hex')}.zip`;
-  const files = await session.files();
+  const files = await session.files(timeoutMs);
   await files.writeExclusive(remote, pkg.data, 0o600);
   try {
     const r = await session.run([host.plesk, 'bin', 'extension', action === 'upgraded' ? '--upgrade' : '--install', remote], { timeoutMs, maxOutputBytes: 4 << 20 });
@@ -58,7 +58,7 @@ async function installOne(host: FleetHost, session: SshSession, pkg: PackageInfo
   } finally {
     await files.remove(remote);
   }
-  const after = await installedMeta(host, session, id);
+  const after = await installedMeta(host, session, id, timeoutMs);
   const nowListed = await listedIds(host, session, timeoutMs);
   if (!after || !nowListed.has(id) || compareVersions(after, pkg.meta) !== 0) {
     throw new HostFailure('install-failed', `after ${action === 'upgraded' ? 'upgrading' : 'installing'}, ${id} is ${after ? versionText(after) : 'not found'}${nowListed.has(id) ? '' : ' and not listed'}, not ${want}`);

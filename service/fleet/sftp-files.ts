@@ -1,6 +1,9 @@
 // The few file operations fleet needs over SFTP, bounded: a remote file is
-// read only up to a limit (a hostile host could serve an endless one), and an
-// upload never follows or overwrites an existing path (O_CREAT|O_EXCL).
+// read only up to a limit (a hostile host could serve an endless one), an
+// upload never follows or overwrites an existing path (O_CREAT|O_EXCL), and
+// each operation must finish within a time limit (boundedFiles): a host that
+// goes silent mid-transfer would otherwise hold the run until ssh2's
+// keepalive gave up (~75 s), or for good if the socket stays open.
 import type { SFTPWrapper } from 'ssh2';
 import { HostFailure } from './host-failure.ts';
 import { printable } from './printable.ts';
@@ -40,5 +43,26 @@ export function openSftp(sftp: SFTPWrapper): RemoteFiles {
     remove: (path) => new Promise((resolve, reject) => {
       sftp.unlink(path, (err?: SftpError | null) => (err && err.code !== NO_SUCH_FILE ? reject(fail('remove', path, err)) : resolve()));
     }),
+  };
+}
+
+/**
+ * `files` with a deadline on each operation: past `timeoutMs` the operation
+ * fails as a timeout naming the path, and `abandon` is called (the caller
+ * destroys the connection: an SFTP request cannot be cancelled, and a silent
+ * host must not keep the process alive).
+ */
+export function boundedFiles(files: RemoteFiles, timeoutMs: number, abandon: () => void): RemoteFiles {
+  const bound = <T>(what: string, path: string, op: Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new HostFailure('timeout', `SFTP ${what} ${printable(path)} did not finish within ${timeoutMs / 1000} s`));
+      abandon();
+    }, timeoutMs);
+    op.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+  });
+  return {
+    writeExclusive: (path, data, mode) => bound('upload to', path, files.writeExclusive(path, data, mode)),
+    readHead: (path, max) => bound('read', path, files.readHead(path, max)),
+    remove: (path) => bound('remove', path, files.remove(path)),
   };
 }

@@ -10,7 +10,7 @@ import { checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, re
 import { printable } from './printable.ts';
 import { quoteArgv } from './quote.ts';
 import { planAuth, type KeyCache } from './ssh-auth.ts';
-import { openSftp, type RemoteFiles } from './sftp-files.ts';
+import { boundedFiles, openSftp, type RemoteFiles } from './sftp-files.ts';
 
 export type RemoteResult = { code: number | null; signal: string | null; stdout: string; stderr: string };
 export type SshOptions = {
@@ -23,7 +23,8 @@ export type SshOptions = {
 export type SshSession = {
   /** `label` names the command in failures (default: argv[0]). */
   run(argv: readonly string[], o: { timeoutMs: number; maxOutputBytes?: number; label?: string }): Promise<RemoteResult>;
-  files(): Promise<RemoteFiles>;
+  /** SFTP; each operation (and opening the subsystem) must finish within `timeoutMs`, or the connection is destroyed. */
+  files(timeoutMs: number): Promise<RemoteFiles>;
   notes: string[];
   close(): void;
 };
@@ -105,7 +106,21 @@ export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSe
   return {
     notes,
     run: (argv, opts) => execOn({ conn, where, lostBecause: () => lostBecause }, quoteArgv(argv), opts.label ?? argv[0]!, opts.timeoutMs, opts.maxOutputBytes ?? 64 << 20),
-    files: () => (sftp ??= new Promise<SFTPWrapper>((res, rej) => conn.sftp((err, s) => (err ? rej(new HostFailure('remote-error', `SFTP is not available: ${printable(err.message)}`)) : res(s)))).then(openSftp)),
+    files: (timeoutMs) => {
+      const abandon = () => conn.destroy();
+      sftp ??= new Promise<SFTPWrapper>((res, rej) => {
+        const timer = setTimeout(() => {
+          rej(new HostFailure('timeout', `${where}: no SFTP session within ${timeoutMs / 1000} s`));
+          abandon();
+        }, timeoutMs);
+        conn.sftp((err, s) => {
+          clearTimeout(timer);
+          if (err) rej(new HostFailure('remote-error', `SFTP is not available: ${printable(err.message)}`));
+          else res(s);
+        });
+      }).then(openSftp);
+      return sftp.then((f) => boundedFiles(f, timeoutMs, abandon));
+    },
     close: () => conn.end(),
   };
 }

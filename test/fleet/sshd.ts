@@ -67,8 +67,8 @@ async function sshdCommand(dir: string, config: string): Promise<string[]> {
   return ['/usr/bin/unshare', '-m', '--', '/bin/sh', '-c', NS_SCRIPT, 'sshd-ns', join(dir, 'passwd'), ...plain];
 }
 
-/** Starts one sshd that accepts `authorizedKeys` for root. */
-export async function startSshd(authorizedKeys: string): Promise<Sshd> {
+/** Starts one sshd that accepts `authorizedKeys` for root; `sftp`: the SFTP subsystem's command (default sshd's own). */
+export async function startSshd(authorizedKeys: string, o: { sftp?: string } = {}): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: run test/setup.sh (installs openssh-server)`);
   // sshd refuses to start without its privilege separation directory.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -82,7 +82,7 @@ export async function startSshd(authorizedKeys: string): Promise<Sshd> {
       `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${hostKey.privatePath}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, `PidFile ${join(dir, 'sshd.pid')}`,
       'UsePAM no', 'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
-      'StrictModes no', 'UseDNS no', 'PrintMotd no', 'PrintLastLog no', 'Subsystem sftp internal-sftp',
+      'StrictModes no', 'UseDNS no', 'PrintMotd no', 'PrintLastLog no', `Subsystem sftp ${o.sftp ?? 'internal-sftp'}`,
       'MaxStartups 200', 'MaxSessions 50', 'LogLevel INFO', '',
     ].join('\n'));
     const [cmd, ...args] = await sshdCommand(dir, config);
