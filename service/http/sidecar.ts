@@ -10,7 +10,7 @@ import { loadSecret } from './auth/secret-file.ts';
 import type { OwnershipData } from './authorize.ts';
 import { createDiagnosisCache, type DiagnosisCache, type DiagnosisCacheOptions } from './cache/diagnosis-cache.ts';
 import { collectBoth } from './cache/collect.ts';
-import type { Fingerprint } from './cache/inputs-fingerprint.ts';
+import { fingerprintInputs, type Fingerprint } from './cache/inputs-fingerprint.ts';
 import { createPsaHourly, type HourlySource } from './cache/hourly-source.ts';
 import type { MinutePickups } from './cache/minute-series.ts';
 import { createPsaThread, type PsaThread } from './cache/psa-thread.ts';
@@ -44,7 +44,7 @@ export async function createSidecar(config: Config, o: SidecarOptions): Promise<
   const key = o.key ?? loadSecret(config.secretFile, { gid: o.secretGid, create: true });
   const securityLog = openSecurityLog(config.stateDir, config.timezone);
   const pool = createWorkerPool(o.worker);
-  // psa between diagnoses (fingerprint, ownership, hourly rows, the live directory): read and parsed off this thread.
+  // psa between diagnoses (ownership, hourly rows, the live directory): read and parsed off this thread.
   const psa = createPsaThread(o.worker);
   let app: SidecarApp | null = null;
   let cache: DiagnosisCache | null = null;
@@ -61,7 +61,9 @@ export async function createSidecar(config: Config, o: SidecarOptions): Promise<
       snapshot: (at) => pool.run<SnapshotData>({ kind: 'snapshot', config, now: at }),
       minutes: (at) => pool.run<MinutePickups>({ kind: 'minutes', config, now: at }),
     })),
-    fingerprint: o.fingerprint ?? ((now) => psa.read({ kind: 'fingerprint', config, now })),
+    // On this thread: one `plesk db` every 30 s whose output is hashed, not parsed (a spawn, ~10-20 ms); in the
+    // psa thread it would keep that thread, and its ~43 MB, alive for good (decision 014).
+    fingerprint: o.fingerprint ?? ((now) => fingerprintInputs(config, now)),
     loadOwnership: o.loadOwnership ?? (() => psa.read({ kind: 'ownership', config })),
     analysisNow: o.analysisNow ?? clock,
     clock,

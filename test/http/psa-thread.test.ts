@@ -13,7 +13,6 @@ import { readPanelLight } from '../../service/http/cache/panel-light.ts';
 import { createPsaThread, type PsaThread } from '../../service/http/cache/psa-thread.ts';
 import { ownershipOf } from '../../service/http/cache/snapshot.ts';
 import { readHourlyStats } from '../../service/http/cache/stats-reader.ts';
-import { fingerprintInputs } from '../../service/http/cache/inputs-fingerprint.ts';
 import { readLiveDirectoryParts } from '../../service/live/live-panel.ts';
 import { DAY } from '../../service/time.ts';
 import { cachedWorld, type World } from '../fixtures/expand/world.ts';
@@ -49,14 +48,13 @@ describe('the psa thread', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads ownership, the live directory, hourly rows and the fingerprint as this thread would', async () => {
+  it('reads ownership, the live directory and hourly rows as this thread would', async () => {
     const now = Date.parse(world.now);
     const range = { since: now - 35 * DAY, until: now, subscriptionIds: world.expected.subscriptions.map((_, i) => i + 1) };
-    const [own, dirParts, hourly, fp] = await Promise.all([
+    const [own, dirParts, hourly] = await Promise.all([
       thread.read({ kind: 'ownership', config }),
       thread.read({ kind: 'live-directory', config }),
       thread.read({ kind: 'hourly', config, ...range }),
-      thread.read({ kind: 'fingerprint', config, now }),
     ]);
     assert.equal(thread.pending(), 0);
     const here = ownershipOf((await readPanelLight(config)).panel, config.vhostsRoot);
@@ -66,7 +64,6 @@ describe('the psa thread', () => {
     const hourlyHere = await readHourlyStats(config, range, 60_000);
     assert.ok(hourlyHere.rows > 0, 'the fixture has hourly rows');
     assert.deepEqual(hourly, hourlyHere);
-    assert.deepEqual(fp, await fingerprintInputs(config, now));
   });
 
   it('keeps the code of a refused read, and ends when idle; the next read starts it again', async () => {

@@ -1,13 +1,12 @@
-// psa reads between diagnoses — the inputs' fingerprint (every few seconds),
-// the ownership, the live watcher's directory (every few minutes) and the
-// timeline's hourly statistics (per request) — in ONE long-lived worker
-// thread, not on the sidecar's main thread. Each read spawns `plesk db`
+// psa reads between diagnoses — the ownership, the live watcher's directory
+// (every few minutes) and the timeline's hourly statistics (per request) — in
+// ONE long-lived worker thread, not on the sidecar's main thread. Each read spawns `plesk db`
 // and parses what it prints: in a 4-minute soak (2,000 subscriptions, 10
 // requests/s) the main thread spent 11.6 s of 244 s inside spawn() (a fork of
 // a process whose memory includes the diagnosis workers' heaps), with
 // stretches of 0.6 s, and start-up parsed psa for 0.6 s in one go
 // (docs/decisions/014-psa-reads-off-the-main-thread.md). The thread starts on
-// first use and ends after a minute with nothing to do (its memory goes back);
+// first use and ends after a minute with nothing to do (its ~43 MB go back);
 // one that dies fails what it was doing, and the next read starts another.
 import { parentPort, Worker } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
@@ -15,12 +14,10 @@ import { ERROR_CODES, SendtraceError, type ErrorCode } from '../../errors.ts';
 import type { DirectoryInput } from '../../live/directory.ts';
 import type { Passwd } from '../../sources/passwd.ts';
 import type { OwnershipData } from '../authorize.ts';
-import type { Fingerprint } from './inputs-fingerprint.ts';
 import type { HourlyStats } from './stats-reader.ts';
 import type { WorkerLauncher } from './worker.ts';
 
 export type PsaRequest =
-  | { kind: 'fingerprint'; config: Config; now: number }
   | { kind: 'ownership'; config: Config }
   | { kind: 'live-directory'; config: Config }
   | { kind: 'hourly'; config: Config; since: number; until: number; subscriptionIds: number[] };
@@ -28,7 +25,7 @@ export type PsaRequest =
 export type LiveDirectoryParts = { input: DirectoryInput; passwd: Passwd; warnings: string[] };
 
 type Answer<K extends PsaRequest['kind']> =
-  K extends 'fingerprint' ? Fingerprint : K extends 'ownership' ? OwnershipData : K extends 'live-directory' ? LiveDirectoryParts : HourlyStats;
+  K extends 'ownership' ? OwnershipData : K extends 'live-directory' ? LiveDirectoryParts : HourlyStats;
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code: string | null; message: string; detail: string };
 
@@ -135,7 +132,6 @@ export function servePsaThread(): Promise<never> {
 
 async function answer(r: PsaRequest): Promise<unknown> {
   switch (r.kind) {
-    case 'fingerprint': return (await import('./inputs-fingerprint.ts')).fingerprintInputs(r.config, r.now);
     case 'ownership': {
       const [{ readPanelLight }, { ownershipOf }] = await Promise.all([import('./panel-light.ts'), import('./snapshot.ts')]);
       return ownershipOf((await readPanelLight(r.config)).panel, r.config.vhostsRoot);
