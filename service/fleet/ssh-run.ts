@@ -121,7 +121,16 @@ export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSe
       }).then(openSftp);
       return sftp.then((f) => boundedFiles(f, timeoutMs, abandon));
     },
-    close: () => conn.end(),
+    close: () => {
+      // A polite end (disconnect message, FIN), but bounded: a host that goes silent now never sends its
+      // FIN back, ssh2 stops its keepalive once ended, and its destroy() does nothing after end() (it
+      // checks that the socket is still writable). So past the grace the socket itself is destroyed:
+      // ssh2 keeps it in `_sock` (ssh2 1.x; checked by test/faults/ssh-close-freeze.test.ts).
+      conn.end();
+      const timer = setTimeout(() => (conn as unknown as { _sock?: { destroy(): void } })._sock?.destroy(), CLOSE_GRACE_MS);
+      timer.unref();
+      conn.once('close', () => clearTimeout(timer));
+    },
   };
 }
 
@@ -148,6 +157,8 @@ type Connection = { conn: Client; where: string; lostBecause: () => string | nul
 
 /** How long a stopped command's channel may take to close before the host is taken for unresponsive. */
 const STOP_GRACE_MS = 2000;
+/** How long a host may take to close the connection after we end it. */
+const CLOSE_GRACE_MS = 5_000;
 
 function execOn({ conn, where, lostBecause }: Connection, command: string, name: string, timeoutMs: number, max: number): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
