@@ -31,7 +31,7 @@ import { loadSecret } from '../../service/http/auth/secret-file.ts';
 const ZONE = 'Asia/Tokyo';
 const UID = 10001;
 const GID = 1003;
-const MESSAGES = 2000;
+const MESSAGES = 1000;   // ~13 a second through real Postfix: the burst is raised while they are sent (2,000 made this the longest test in CI)
 const DEADLINE_MS = 60_000;
 const MARGIN_MS = 20_000;     // asserted: raised at least this much before the deadline
 
