@@ -53,16 +53,22 @@ export function openSftp(sftp: SFTPWrapper): RemoteFiles {
  * host must not keep the process alive).
  */
 export function boundedFiles(files: RemoteFiles, timeoutMs: number, abandon: () => void): RemoteFiles {
-  const bound = <T>(what: string, path: string, op: Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new HostFailure('timeout', `SFTP ${what} ${printable(path)} did not finish within ${timeoutMs / 1000} s`));
-      abandon();
-    }, timeoutMs);
-    op.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
-  });
+  const bound = <T>(what: string, path: string, op: Promise<T>) =>
+    withDeadline(op, timeoutMs, () => new HostFailure('timeout', `SFTP ${what} ${printable(path)} did not finish within ${timeoutMs / 1000} s`), abandon);
   return {
     writeExclusive: (path, data, mode) => bound('upload to', path, files.writeExclusive(path, data, mode)),
     readHead: (path, max) => bound('read', path, files.readHead(path, max)),
     remove: (path) => bound('remove', path, files.remove(path)),
   };
+}
+
+/** `op`, or `late()` as its failure once `ms` have passed (then `abandon` is called). */
+export function withDeadline<T>(op: Promise<T>, ms: number, late: () => Error, abandon: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(late());
+      abandon();
+    }, ms);
+    op.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+  });
 }

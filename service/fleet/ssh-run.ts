@@ -10,7 +10,7 @@ import { checkHostKey, fingerprint, keyTypeOf, knownHostsName, knownKeyTypes, re
 import { printable } from './printable.ts';
 import { quoteArgv } from './quote.ts';
 import { planAuth, type KeyCache } from './ssh-auth.ts';
-import { boundedFiles, openSftp, type RemoteFiles } from './sftp-files.ts';
+import { boundedFiles, openSftp, withDeadline, type RemoteFiles } from './sftp-files.ts';
 
 export type RemoteResult = { code: number | null; signal: string | null; stdout: string; stderr: string };
 export type SshOptions = {
@@ -108,17 +108,10 @@ export async function openSession(host: FleetHost, o: SshOptions): Promise<SshSe
     run: (argv, opts) => execOn({ conn, where, lostBecause: () => lostBecause }, quoteArgv(argv), opts.label ?? argv[0]!, opts.timeoutMs, opts.maxOutputBytes ?? 64 << 20),
     files: (timeoutMs) => {
       const abandon = () => conn.destroy();
-      sftp ??= new Promise<SFTPWrapper>((res, rej) => {
-        const timer = setTimeout(() => {
-          rej(new HostFailure('timeout', `${where}: no SFTP session within ${timeoutMs / 1000} s`));
-          abandon();
-        }, timeoutMs);
-        conn.sftp((err, s) => {
-          clearTimeout(timer);
-          if (err) rej(new HostFailure('remote-error', `SFTP is not available: ${printable(err.message)}`));
-          else res(s);
-        });
-      }).then(openSftp);
+      sftp ??= withDeadline(
+        new Promise<SFTPWrapper>((res, rej) => conn.sftp((err, s) => (err ? rej(new HostFailure('remote-error', `SFTP is not available: ${printable(err.message)}`)) : res(s)))),
+        timeoutMs, () => new HostFailure('timeout', `${where}: no SFTP session within ${timeoutMs / 1000} s`), abandon,
+      ).then(openSftp);
       return sftp.then((f) => boundedFiles(f, timeoutMs, abandon));
     },
     close: () => {

@@ -11,14 +11,9 @@ import * as q from '../sources/panel-queries.ts';
 import { readPasswd, type Passwd } from '../sources/passwd.ts';
 import { queryPleskDb } from '../sources/plesk-db.ts';
 import { layersById } from '../sources/panel-db.ts';
-import { buildDirectory, type DirectoryInput, type LiveDirectory } from './directory.ts';
+import type { DirectoryInput } from './directory.ts';
 
-export async function readLiveDirectory(config: Pick<Config, 'plesk' | 'passwdFile' | 'vhostsRoot'>): Promise<{ directory: LiveDirectory; warnings: string[] }> {
-  const p = await readLiveDirectoryParts(config);
-  return { directory: buildDirectory(p.input, p.passwd, config.vhostsRoot), warnings: p.warnings };
-}
-
-/** What the directory is built from: plain data, so that the sidecar reads it in its psa thread (http/cache/psa-thread.ts). */
+/** What the directory is built from (directory.ts buildDirectory): plain data, so that the sidecar reads it in its psa thread (http/cache/psa-thread.ts). */
 export async function readLiveDirectoryParts(config: Pick<Config, 'plesk' | 'passwdFile'>): Promise<{ input: DirectoryInput; passwd: Passwd; warnings: string[] }> {
   const r = await queryPleskDb(config, [q.owners(), q.subscriptions(), q.domains(), q.mailboxes(), q.serverSettings(), q.planSettings(), q.subscriptionSettings()] as const, { timeoutMs: 60_000 });
   const warnings = r.flatMap((x) => x.warnings);

@@ -5,8 +5,8 @@
 // what comes after.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from '../../service/config.ts';
 import { readPanelLight } from '../../service/http/cache/panel-light.ts';
@@ -15,7 +15,7 @@ import { ownershipOf } from '../../service/http/cache/snapshot.ts';
 import { readHourlyStats } from '../../service/http/cache/stats-reader.ts';
 import { readLiveDirectoryParts } from '../../service/live/live-panel.ts';
 import { DAY } from '../../service/time.ts';
-import { cachedWorld, type World } from '../fixtures/expand/world.ts';
+import { cachedWorld, writeWorldConfig, type World } from '../fixtures/expand/world.ts';
 import { waitFor } from '../fixtures/capture/wait-for.ts';
 import { makePleskSim, type PleskSim } from '../helpers/plesk-sim.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
@@ -33,13 +33,7 @@ describe('the psa thread', () => {
     world = await cachedWorld();
     sim = await makePleskSim({ sqlite: join(world.dir, 'psa.sql') });
     dir = await mkdtemp(join('/tmp', 'st-psathread-'));
-    const raw = JSON.parse(await readFile(join(world.dir, 'config.json'), 'utf8'));
-    const abs = (p: string) => resolve(world.dir, p);
-    await writeFile(join(dir, 'config.json'), JSON.stringify({
-      ...raw, plesk: sim.path, maillog: raw.maillog.map(abs), phpMailLog: raw.phpMailLog.map(abs), accessLogs: raw.accessLogs.map(abs),
-      vhostsRoot: abs(raw.vhostsRoot), passwdFile: abs(raw.passwdFile), stateDir: join(dir, 'state'),
-    }));
-    config = loadConfig(join(dir, 'config.json'), {});
+    config = loadConfig(await writeWorldConfig(world, { plesk: sim.path, dir }), {});
     thread = createPsaThread(launcher, { idleMs: 300 });
   });
   after(async () => {

@@ -5,7 +5,7 @@
 // then the diagnosis, timeline and a real (dry-run) action come through.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +15,7 @@ import { readAuditLog } from '../../service/actions/audit-log.ts';
 import { loadSecret } from '../../service/http/auth/secret-file.ts';
 import { ListResponseSchema, DetailResponseSchema, TimelineResponseSchema, ActionResponseSchema } from '../../service/http/contract.ts';
 import { startServer, type RunningServer } from '../../service/server.ts';
-import { cachedWorld, type World } from '../fixtures/expand/world.ts';
+import { cachedWorld, writeWorldConfig, type World } from '../fixtures/expand/world.ts';
 import { waitFor } from '../fixtures/capture/wait-for.ts';
 import { makePleskSim, type PleskSim } from '../helpers/plesk-sim.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
@@ -39,14 +39,8 @@ describe('the sidecar on the fixture world', () => {
     world = await cachedWorld();
     sim = await makePleskSim({ sqlite: join(world.dir, 'psa.sql') });
     dir = await mkdtemp(join('/tmp', 'st-world-'));
-    const raw = JSON.parse(await readFile(join(world.dir, 'config.json'), 'utf8'));
-    const abs = (p: string) => resolve(world.dir, p);
     await writeFile(join(dir, 'group'), `psaadm:x:${process.getgid?.() ?? 0}:\n`);
-    await writeFile(join(dir, 'config.json'), JSON.stringify({
-      ...raw, plesk: sim.path, maillog: raw.maillog.map(abs), phpMailLog: raw.phpMailLog.map(abs), accessLogs: raw.accessLogs.map(abs),
-      vhostsRoot: abs(raw.vhostsRoot), passwdFile: abs(raw.passwdFile), stateDir: join(dir, 'state'), socketPath: join(dir, 'api.sock'), secretFile: join(dir, 'secret'),
-    }));
-    const config = loadConfig(join(dir, 'config.json'), {});
+    const config = loadConfig(await writeWorldConfig(world, { plesk: sim.path, dir, extra: { socketPath: join(dir, 'api.sock'), secretFile: join(dir, 'secret') } }), {});
     socket = config.socketPath;
     server = await startServer(config, {
       env: process.env, socketPath: socket, groupFile: join(dir, 'group'), analysisNow: () => Date.parse(world.now), logStream: { write: () => undefined },

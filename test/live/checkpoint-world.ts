@@ -6,20 +6,10 @@ import { createIngest } from '../../service/live/ingest.ts';
 import { Series } from '../../service/live/series.ts';
 import type { PhpMailRecord } from '../../service/sources/php-maillog-line.ts';
 import { DAY, HOUR, MINUTE } from '../../service/time.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 import { directory, pickupLines, saslLines, VHOSTS, ZONE } from './live-world.ts';
 
 export const NOW = Date.UTC(2026, 10, 28, 10, 30);
-
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const phpMail = (path: string, ts: number): PhpMailRecord => ({ ts, path, line: 3, dynamicCode: null, to: 'x@example.net', headers: '', subject: 's' });
 
@@ -28,7 +18,7 @@ export function busyCounters(o: { scripts: number; seed: number; maxSources?: nu
   const now = o.now ?? NOW;
   const c = new LiveCounters({ maxSources: o.maxSources ?? 20_000 });
   c.setDirectory(directory());
-  const rnd = random(o.seed);
+  const rnd = mulberry32(o.seed);
   for (let i = 0; i < o.scripts; i++) {
     const path = `${VHOSTS}/site${i % 50}.example/httpdocs/s${i}.php`;
     const n = 1 + Math.floor(rnd() * 20);
