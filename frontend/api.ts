@@ -8,6 +8,7 @@ import type {
   QuarantineListResponse, ResetPasswordsBody, RestoreBody, SettingsDocument, SettingsPutBody, Step, TimelineResponse,
 } from '../service/http/contract.ts';
 import type { Bootstrap } from './bootstrap.ts';
+import type { ListParams } from './views/overview-model.ts';
 
 export type Issue = { where: string; message: string };
 
@@ -78,7 +79,8 @@ export function createApi(boot: Pick<Bootstrap, 'baseUrl' | 'csrf'>, fetchImpl: 
 
   return {
     me: () => call<MeResponse>('GET', '/me'),
-    list: (offset = 0, limit = 100_000) => call<ListResponse>('GET', `/subscriptions${qs({ offset, limit })}`),
+    /** One page of the list, sorted and filtered by the sidecar. */
+    list: (p: ListParams) => call<ListResponse>('GET', `/subscriptions${qs(p)}`),
     detail: (id: number) => call<DetailResponse>('GET', sub(id)),
     timeline: (id: number, q: TimelineQuery) => call<TimelineResponse>('GET', `${sub(id)}/timeline${qs(q)}`),
     settings: (id: number) => call<SettingsDocument>('GET', `${sub(id)}/settings`),

@@ -10,7 +10,7 @@ import type { Bootstrap } from './bootstrap.ts';
 import { createI18n } from './i18n/index.ts';
 import { createResource } from './resource.ts';
 import { hrefOf, parseRoute, type Route } from './route.ts';
-import { DEFAULT_QUERY } from './views/overview-model.ts';
+import { DEFAULT_QUERY, listParams } from './views/overview-model.ts';
 import { fromServer, verifyFromMinutes, type ServerVerification, type VerificationView } from './components/verification-model.ts';
 
 export const RANGES = { '24h': 24, '7d': 7 * 24, '30d': 30 * 24 } as const;
@@ -114,10 +114,19 @@ export async function loadDiagnosis(app: AppState, id: number): Promise<void> {
   await refreshVerification(app, id);
 }
 
+/**
+ * The overview's page for the current query. One key for every query: the rows shown stay on
+ * screen while the next sort, filter or page loads, and a late answer never replaces a newer one.
+ */
+export async function loadList(app: AppState): Promise<void> {
+  const q = app.query.value;
+  await app.list.load('list', () => app.api.list(listParams(q)));
+}
+
 /** Loads what the current view shows. `quiet`: a background refresh. */
 export async function loadRoute(app: AppState): Promise<void> {
   const r = app.route.value;
-  if (r.view === 'overview') await app.list.load('all', () => app.api.list());
+  if (r.view === 'overview') await loadList(app);
   else if (r.view === 'diagnosis') await loadDiagnosis(app, r.id);
   else if (r.view === 'settings') {
     await Promise.all([app.settings.load(String(r.id), () => app.api.settings(r.id)), app.detail.load(String(r.id), () => app.api.detail(r.id))]);

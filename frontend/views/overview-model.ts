@@ -1,109 +1,38 @@
-// The overview's rows: filter, sort and page 10,000 subscriptions in the
-// browser without lag. Pure and cheap: search text and sort keys are derived
-// once per row (cached by identity), the filter is a substring test, the
-// sort a comparator over precomputed keys, and only one page is rendered.
-import type { ListItem } from '../../service/http/contract.ts';
+// The overview's query (column, direction, filter, page) and what it asks the
+// sidecar for: GET /api/subscriptions sorts, filters and pages on the server
+// (service/http/list-order.ts), so the panel receives one page of rows,
+// however many subscriptions the server has.
+import type { ListResponse } from '../../service/http/contract.ts';
+import type { SortDir, SortKey } from '../../service/http/list-order.ts';
 
-export const SORT_KEYS = ['risk', 'name', 'owner', 'status', 'lastHour', 'source'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-export type SortDir = 'asc' | 'desc';
+export { hasProblem, nextSort, SORT_KEYS, type SortDir, type SortKey } from '../../service/http/list-order.ts';
 
 export type OverviewQuery = { text: string; problemsOnly: boolean; sort: SortKey; dir: SortDir; page: number; pageSize: number };
-export type OverviewPage = { rows: ListItem[]; matched: number; total: number; page: number; pages: number };
+export type OverviewPage = { rows: ListResponse['items']; matched: number; total: number; page: number; pages: number };
 
 export const DEFAULT_QUERY: OverviewQuery = { text: '', problemsOnly: false, sort: 'risk', dir: 'desc', page: 1, pageSize: 50 };
 
-const searchText = new WeakMap<ListItem, string>();
-function haystack(r: ListItem): string {
-  let s = searchText.get(r);
-  if (s === undefined) {
-    s = `${r.name}\n${r.owner.login}\n${r.topSource?.label ?? ''}`.toLowerCase();
-    searchText.set(r, s);
-  }
-  return s;
-}
+export type ListParams = { offset: number; limit: number; sort?: SortKey; dir?: SortDir; q?: string; problems?: 'true' };
 
-/** A problem: blocked, over a limit somewhere, a named source, or a slow leak. */
-export function hasProblem(r: ListItem): boolean {
-  return r.status === 'not-sending' || r.blockedLevel !== null || r.cause !== 'none' || r.leak !== null || r.lastHour.rejected > 0;
-}
-
-const blockedFirst = (a: ListItem, b: ListItem) => Number(b.status === 'not-sending') - Number(a.status === 'not-sending');
-
-// Natural order ("site9" before "site10") without Intl.Collator in the comparator: a key per
-// text, made once (digit runs zero-padded, case folded), compared as plain strings — 10,000
-// rows sort in a few milliseconds instead of a hundred.
-const natural = new Map<string, string>();
-function naturalKey(text: string): string {
-  let k = natural.get(text);
-  if (k === undefined) {
-    k = text.toLowerCase().replace(/\d+/g, (d) => d.padStart(12, '0'));
-    if (natural.size > 200_000) natural.clear();
-    natural.set(text, k);
-  }
-  return k;
-}
-const byText = (a: string, b: string) => {
-  const x = naturalKey(a);
-  const y = naturalKey(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
-
-/** Comparators in ascending order; ties fall back to risk (riskiest first), then name, so the order is stable. */
-const COMPARE: Record<SortKey, (a: ListItem, b: ListItem) => number> = {
-  // A blocked subscription is the emergency whatever its score (as diagnose ranks).
-  risk: (a, b) => -blockedFirst(a, b) || a.risk - b.risk,
-  name: (a, b) => byText(a.name, b.name),
-  owner: (a, b) => byText(a.owner.login, b.owner.login),
-  status: (a, b) => -blockedFirst(a, b) || Number(a.blockedLevel !== null) - Number(b.blockedLevel !== null),
-  lastHour: (a, b) => a.lastHour.rejected - b.lastHour.rejected || a.lastHour.passed - b.lastHour.passed,
-  source: (a, b) => (a.topSource?.messages ?? -1) - (b.topSource?.messages ?? -1),
-};
-
-/** Blocked first, then by risk, highest first (ties in any order). */
-function isRanked(items: readonly ListItem[]): boolean {
-  for (let i = 1; i < items.length; i++) if (COMPARE.risk(items[i - 1]!, items[i]!) < 0) return false;
-  return true;
-}
-
-const sorted = new WeakMap<readonly ListItem[], Map<string, ListItem[]>>();
-
-function sortRows(items: readonly ListItem[], sort: SortKey, dir: SortDir): ListItem[] {
-  let byKey = sorted.get(items);
-  if (!byKey) sorted.set(items, (byKey = new Map()));
-  const key = `${sort}:${dir}`;
-  let out = byKey.get(key);
-  if (!out) {
-    const sign = dir === 'asc' ? 1 : -1;
-    const cmp = COMPARE[sort];
-    const full = (a: ListItem, b: ListItem) => sign * cmp(a, b) || b.risk - a.risk || byText(a.name, b.name);
-    // The sidecar sends the rows ranked (blocked first, riskiest next): one pass confirms it and saves the sort.
-    if (sort === 'risk' && dir === 'desc' && isRanked(items)) out = [...items];
-    else if (sort === 'name' || sort === 'owner') {
-      // Decorate, sort, undecorate: one natural key per row instead of two per comparison.
-      const keyed = items.map((r) => ({ r, k: naturalKey(sort === 'name' ? r.name : r.owner.login), n: naturalKey(r.name) }));
-      keyed.sort((a, b) => (a.k < b.k ? -sign : a.k > b.k ? sign : 0) || b.r.risk - a.r.risk || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0));
-      out = keyed.map((x) => x.r);
-    } else out = [...items].sort(full);
-    byKey.set(key, out);
-  }
-  return out;
-}
-
-export function selectPage(items: readonly ListItem[], q: OverviewQuery): OverviewPage {
-  const needle = q.text.trim().toLowerCase();
-  let rows = sortRows(items, q.sort, q.dir);
-  if (needle || q.problemsOnly) rows = rows.filter((r) => (!q.problemsOnly || hasProblem(r)) && (!needle || haystack(r).includes(needle)));
+/** The query string for a page: parameters left at the sidecar's defaults are left out. */
+export function listParams(q: OverviewQuery): ListParams {
   const size = Math.max(1, q.pageSize);
-  const pages = Math.max(1, Math.ceil(rows.length / size));
-  const page = Math.min(Math.max(1, Math.floor(q.page) || 1), pages);
-  return { rows: rows.slice((page - 1) * size, page * size), matched: rows.length, total: items.length, page, pages };
+  const page = Math.max(1, Math.floor(q.page) || 1);
+  const text = q.text.trim();
+  return {
+    offset: (page - 1) * size, limit: size,
+    ...(q.sort !== DEFAULT_QUERY.sort || q.dir !== DEFAULT_QUERY.dir ? { sort: q.sort, dir: q.dir } : {}),
+    ...(text ? { q: text } : {}),
+    ...(q.problemsOnly ? { problems: 'true' as const } : {}),
+  };
 }
 
-/** Clicking a column: a new column starts in its natural direction (names A→Z, numbers biggest first). */
-export function nextSort(q: Pick<OverviewQuery, 'sort' | 'dir'>, key: SortKey): { sort: SortKey; dir: SortDir } {
-  if (q.sort === key) return { sort: key, dir: q.dir === 'asc' ? 'desc' : 'asc' };
-  return { sort: key, dir: key === 'name' || key === 'owner' ? 'asc' : 'desc' };
+/** The page shown from the sidecar's answer; `page` 0 past the end (the list shrank): ask for `pages` instead. */
+export function pageOf(res: ListResponse, q: OverviewQuery): OverviewPage {
+  const size = Math.max(1, q.pageSize);
+  const pages = Math.max(1, Math.ceil(res.total / size));
+  const page = Math.floor(res.offset / size) + 1;
+  return { rows: res.items, matched: res.total, total: res.visible, page: res.items.length === 0 && res.total > 0 ? 0 : page, pages };
 }
 
 /**

@@ -1,8 +1,8 @@
 // Every subscription the user may see (admin: all; reseller: its customers'),
 // blocked ones first: status, the last hour against the limit, the top
-// source, risk and slow-leak markers. Sorted, filtered and paged in the
-// browser (overview-model.ts), so 10,000 rows stay quick.
-import { useEffect, useMemo } from 'preact/hooks';
+// source, risk and slow-leak markers. Sorted, filtered and paged by the
+// sidecar (overview-model.ts): the page receives 50 rows, not 10,000.
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { ListItem } from '../../service/http/contract.ts';
 import { useApp } from '../components/context.ts';
 import { ErrorNotice, Loading } from '../components/error-notice.tsx';
@@ -12,8 +12,24 @@ import { SnapshotLine } from '../components/snapshot-line.tsx';
 import type { MessageKey } from '../i18n/index.ts';
 import { markOnce } from '../mark.ts';
 import { hrefOf } from '../route.ts';
-import { loadRoute } from '../state.ts';
-import { nextSort, selectPage, type SortKey } from './overview-model.ts';
+import { loadList, loadRoute } from '../state.ts';
+import { nextSort, pageOf, type OverviewQuery, type SortKey } from './overview-model.ts';
+
+// Typing in the filter asks the sidecar once the typing pauses; a click asks at once.
+const TYPING_MS = 250;
+
+/** Loads the page again when the query changes (not on the first render: the route's load does that). */
+function useQueryLoads(q: OverviewQuery, load: () => void) {
+  const last = useRef<OverviewQuery | null>(null);
+  useEffect(() => {
+    const prev = last.current;
+    last.current = q;
+    if (prev === null || prev === q) return;
+    const onlyText = prev.text !== q.text && prev.problemsOnly === q.problemsOnly && prev.sort === q.sort && prev.dir === q.dir;
+    const timer = setTimeout(load, onlyText ? TYPING_MS : 0);
+    return () => clearTimeout(timer);
+  }, [q]);
+}
 
 const COLUMNS: Array<[SortKey, MessageKey]> = [['name', 'col.name'], ['owner', 'col.owner'], ['status', 'col.status'], ['lastHour', 'col.lastHour'], ['source', 'col.source'], ['risk', 'col.risk']];
 
@@ -34,12 +50,15 @@ export function OverviewView() {
   const { i18n } = app;
   const s = app.list.state.value;
   const q = app.query.value;
-  const items = s.data?.items;
-  const page = useMemo(() => (items ? selectPage(items, q) : null), [items, q]);
+  const data = s.data;
+  const page = useMemo(() => (data ? pageOf(data, q) : null), [data, q.pageSize]);
   const set = (patch: Partial<typeof q>) => (app.query.value = { ...q, page: 1, ...patch });
+  useQueryLoads(q, () => void loadList(app));
   useEffect(() => {
-    if (items && s.data?.snapshot.generation) markOnce('sendtrace:overview');
-  }, [items]);
+    if (data?.snapshot.generation) markOnce('sendtrace:overview');
+    // Past the end (the list shrank since the page was chosen): the last page instead.
+    if (page?.page === 0) app.query.value = { ...app.query.value, page: page.pages };
+  }, [data]);
   if (!s.data) return s.status === 'error' ? <ErrorNotice error={s.error} onRetry={() => void loadRoute(app)} /> : <Loading />;
   const now = s.data.snapshot.now;
   if (s.data.snapshot.generation === 0) {
@@ -94,7 +113,7 @@ export function OverviewView() {
         </table>
       </div>
       {page!.matched === 0 && <p class="st-muted">{i18n.t('overview.empty')}</p>}
-      <Pager page={page!.page} pages={page!.pages} onPage={(p) => (app.query.value = { ...q, page: p })} />
+      <Pager page={Math.max(1, page!.page)} pages={page!.pages} onPage={(p) => (app.query.value = { ...q, page: p })} />
     </section>
   );
 }

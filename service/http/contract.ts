@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { SubscriptionDiagnosisSchema } from '../analysis/diagnosis.ts';
 import { IncidentSchema } from '../live/incident.ts';
+import { SORT_DIRS, SORT_KEYS } from './list-order.ts';
 
 export const RoleSchema = z.enum(['admin', 'reseller', 'client']);
 const Iso = z.string();
@@ -33,7 +34,19 @@ export const SnapshotMetaSchema = z.object({
 export const MeResponseSchema = z.object({ login: z.string(), role: RoleSchema, clientId: z.number().int(), via: z.enum(['panel', 'dev-signer']) });
 
 // ---- GET /api/subscriptions (compact: 10,000 rows must stay cheap) ----
-export const ListQuerySchema = z.strictObject({ offset: DecimalText('offset', 1e9).optional(), limit: DecimalText('limit', 100_000).optional() });
+/**
+ * Paging, and (since the panel stopped fetching every row) order and filter, applied before paging:
+ * `sort` a column (default `risk`: blocked first, riskiest next), `dir`, `q` a text the name,
+ * owner login or top source must contain (any case), `problems=true` only rows with a problem.
+ */
+export const ListQuerySchema = z.strictObject({
+  offset: DecimalText('offset', 1e9).optional(),
+  limit: DecimalText('limit', 100_000).optional(),
+  sort: z.enum(SORT_KEYS).optional(),
+  dir: z.enum(SORT_DIRS).optional(),
+  q: z.string().max(200, 'q (at most 200 characters)').optional(),
+  problems: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
 export const ListItemSchema = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -49,7 +62,8 @@ export const ListItemSchema = z.object({
   leak: z.object({ since: Iso, perHour: z.number(), source: z.string() }).nullable(),
   sources: Count,
 });
-export const ListResponseSchema = z.object({ snapshot: SnapshotMetaSchema, total: Count, offset: Count, items: z.array(ListItemSchema) });
+/** `total`: the rows matching the query (what `offset` pages through); `visible`: all the caller may see, before `q` and `problems`. */
+export const ListResponseSchema = z.object({ snapshot: SnapshotMetaSchema, total: Count, visible: Count, offset: Count, items: z.array(ListItemSchema) });
 
 // ---- GET /api/subscriptions/:id ----
 export const IdParamsSchema = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,9}$/, 'a subscription id (a positive whole number)').transform(Number) });

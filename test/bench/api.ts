@@ -136,6 +136,10 @@ try {
   const kinds: Array<[string, number, (i: number) => Promise<{ status: number; body: string }>, boolean]> = [
     ['GET /api/subscriptions (admin, all rows)', Math.min(REQUESTS, 300), () => callAs(socket, key, admin, 'GET', '/api/subscriptions', undefined, agent), true],
     ['GET /api/subscriptions?limit=50 (admin, first page)', REQUESTS, () => callAs(socket, key, admin, 'GET', '/api/subscriptions?limit=50', undefined, agent), true],
+    // What the overview asks for since it stopped fetching every row: a page in a chosen order, a filter being typed.
+    ['GET /api/subscriptions?sort=name&offset=…&limit=50 (admin, any page by name)', REQUESTS, (i: number) => callAs(socket, key, admin, 'GET', `/api/subscriptions?sort=name&offset=${(i % 200) * 50}&limit=50`, undefined, agent), true],
+    ['GET /api/subscriptions?q=…&limit=50 (admin, 300 different filters: mostly uncached)', REQUESTS, (i: number) => callAs(socket, key, admin, 'GET', `/api/subscriptions?q=site${(i * 37) % 300}&limit=50`, undefined, agent), true],
+    ['GET /api/subscriptions?limit=50 (reseller, first page)', REQUESTS, () => callAs(socket, key, reseller, 'GET', '/api/subscriptions?limit=50', undefined, agent), true],
     ['GET /api/subscriptions (reseller)', REQUESTS, () => callAs(socket, key, reseller, 'GET', '/api/subscriptions', undefined, agent), true],
     ['GET /api/subscriptions/:id (customer)', REQUESTS, (i: number) => {
       const id = sub(i);

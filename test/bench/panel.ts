@@ -12,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../panel/helpers/browser.ts';
-import { routeApi, syntheticList, type Handler } from '../panel/helpers/fake-api.ts';
+import { listAnswer, routeApi, syntheticList, type Handler } from '../panel/helpers/fake-api.ts';
 import { startLiveDemo } from '../panel/helpers/live-demo.ts';
 import { VIEWPORTS } from '../panel/helpers/pages.ts';
 import { startShimServer } from '../panel/helpers/shim-server.ts';
@@ -91,7 +91,7 @@ const version = browser.version();
 const results: Record<string, number[]> = {};
 const add = (k: string, v: number) => (results[k] ??= []).push(v);
 try {
-  const overviewApi: Handler = (u) => (u.pathname.endsWith('/api/subscriptions') ? { status: 200, body: big } : undefined);
+  const overviewApi: Handler = (u) => (u.pathname.endsWith('/api/subscriptions') ? listAnswer(big, u) : undefined);
   const diagnosisApi: Handler = (u) => {
     if (u.pathname.endsWith('/api/subscriptions/1')) return { status: 200, body: data.detail };
     if (u.pathname.endsWith('/timeline')) {

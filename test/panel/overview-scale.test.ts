@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.ts';
-import { routeApi, syntheticList, type Handler } from './helpers/fake-api.ts';
+import { listAnswer, routeApi, syntheticList, type Handler } from './helpers/fake-api.ts';
+import { hasProblem } from '../../service/http/list-order.ts';
 import { collectPageErrors, shoot, text, VIEWPORTS } from './helpers/pages.ts';
 import { startShimServer, type ShimServer } from './helpers/shim-server.ts';
 
@@ -35,7 +36,8 @@ const rows = (p: Page) => p.locator('[data-testid=overview] tbody tr');
 
 describe('overview of 10,000 subscriptions', () => {
   it('shows the blocked ones first, 50 a page, and pages to the end', async () => {
-    const { p, errors } = await page((u) => (u.pathname.endsWith('/api/subscriptions') ? { status: 200, body: big } : u.pathname.endsWith('/api/events') ? { status: 204, body: '' } : undefined));
+    const seen: URLSearchParams[] = [];
+    const { p, errors } = await page((u) => (u.pathname.endsWith('/api/subscriptions') ? listAnswer(big, u, seen) : u.pathname.endsWith('/api/events') ? { status: 204, body: '' } : undefined));
     await rows(p).first().waitFor();
     assert.equal(await rows(p).count(), 50);
     const blocked = big.items.filter((i) => i.status === 'not-sending').length;
@@ -43,24 +45,40 @@ describe('overview of 10,000 subscriptions', () => {
     for (let i = 0; i < blocked; i++) assert.match(await rows(p).nth(i).innerText(), /Not sending since 15:00/);
     assert.match(await p.locator('.st-pager').innerText(), /Page 1 of 200/);
     await shoot(p, 'overview-10000-en-wide');
-    for (let i = 0; i < 3; i++) await p.getByRole('button', { name: 'Next' }).click();
-    assert.match(await p.locator('.st-pager').innerText(), /Page 4 of 200/);
+    assert.deepEqual(seen.map((q) => q.toString()), ['offset=0&limit=50'], 'one page asked for, not every row');
+    for (let i = 0; i < 3; i++) {
+      await p.getByRole('button', { name: 'Next' }).click();
+      await p.locator('.st-pager', { hasText: `Page ${i + 2} of 200` }).waitFor();
+    }
+    assert.match(await rows(p).first().innerText(), new RegExp(big.items[150]!.name.replaceAll('.', '\\.')));
+    assert.equal(seen.at(-1)?.toString(), 'offset=150&limit=50');
+    await p.getByRole('button', { name: 'Previous' }).click();
+    await p.locator('.st-pager', { hasText: 'Page 3 of 200' }).waitFor();
     assert.deepEqual(errors, []);
     await p.context().close();
   });
 
   it('filters and sorts all 10,000 rows, not only the page shown', async () => {
-    const { p } = await page((u) => (u.pathname.endsWith('/api/subscriptions') ? { status: 200, body: big } : undefined));
+    const seen: URLSearchParams[] = [];
+    const { p } = await page((u) => (u.pathname.endsWith('/api/subscriptions') ? listAnswer(big, u, seen) : undefined));
     await rows(p).first().waitFor();
-    await p.getByLabel('Filter').fill('site09999');
+    await p.getByLabel('Filter').pressSequentially('site09999', { delay: 20 });
     await p.waitForFunction(() => document.querySelectorAll('[data-testid=overview] tbody tr').length === 1);
     assert.match(await rows(p).first().innerText(), /site09999\.example\.jp/);
+    await p.locator('[role=status]', { hasText: '1 of 10,000 subscriptions' }).waitFor();
+    // Typing asks once the typing pauses, not once a key.
+    assert.ok(seen.filter((q) => q.has('q')).length < 4, `asked ${seen.length} times while typing`);
+    assert.equal(seen.at(-1)?.get('q'), 'site09999');
     await p.getByLabel('Filter').fill('');
     await p.getByRole('button', { name: 'Subscription' }).click();
     await p.waitForFunction(() => document.querySelector('[data-testid=overview] tbody tr')?.textContent?.includes('site00001'));
     await p.getByRole('button', { name: 'Subscription' }).click();
     await p.waitForFunction(() => document.querySelector('[data-testid=overview] tbody tr')?.textContent?.includes('site10000'));
     assert.equal(await p.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+    assert.deepEqual([seen.at(-1)?.get('sort'), seen.at(-1)?.get('dir'), seen.at(-1)?.has('q')], ['name', 'desc', false]);
+    await p.getByLabel('Only subscriptions with a problem').check();
+    await p.locator('.st-pager', { hasText: `of ${Math.ceil(big.items.filter(hasProblem).length / 50)}` }).waitFor();
+    assert.equal(seen.at(-1)?.get('problems'), 'true');
     await p.context().close();
   });
 });

@@ -6,6 +6,7 @@ import type { Page, Route } from 'playwright-core';
 import {
   DetailResponseSchema, ListResponseSchema, TimelineResponseSchema, type DetailResponse, type ListItem, type ListResponse, type TimelineResponse,
 } from '../../../service/http/contract.ts';
+import { naturalDir, RANKED, selectRows, SORT_DIRS, SORT_KEYS, type SortDir, type SortKey } from '../../../service/http/list-order.ts';
 import { SHIM_BASE } from './shim-server.ts';
 
 export type Answer = { status: number; body: unknown; type?: string };
@@ -40,7 +41,24 @@ export function syntheticList(n: number, now = '2022-02-03T21:30:00+09:00'): Lis
     });
   }
   items.sort((a, b) => Number(b.status === 'not-sending') - Number(a.status === 'not-sending') || b.risk - a.risk || a.name.localeCompare(b.name));
-  return ListResponseSchema.parse({ snapshot: { generation: 1, now, computedAt: now, durationMs: 1000, refreshing: false, warnings: [] }, total: n, offset: 0, items });
+  return ListResponseSchema.parse({ snapshot: { generation: 1, now, computedAt: now, durationMs: 1000, refreshing: false, warnings: [] }, total: n, visible: n, offset: 0, items });
+}
+
+/**
+ * GET /api/subscriptions answered from `list` as the sidecar answers it: order, filter, then the
+ * page asked for (the sidecar's own selection, tested against the real routes in test/http).
+ * The query seen is pushed to `seen`, so a test can tell what the panel asked for.
+ */
+export function listAnswer(list: ListResponse, url: URL, seen?: URLSearchParams[]): Answer {
+  const p = url.searchParams;
+  seen?.push(new URLSearchParams(p));
+  const sort = (p.get('sort') ?? RANKED.sort) as SortKey;
+  const dir = (p.get('dir') ?? naturalDir(sort)) as SortDir;
+  if (!SORT_KEYS.includes(sort) || !SORT_DIRS.includes(dir)) return { status: 400, body: { error: { code: 'SENDTRACE_ERR_INVALID_REQUEST', message: 'fake: bad sort' } } };
+  const rows = selectRows(list.items, { sort, dir, text: p.get('q') ?? '', problemsOnly: p.get('problems') === 'true' });
+  const offset = Math.min(Number(p.get('offset') ?? 0), rows.length);
+  const limit = p.has('limit') ? Number(p.get('limit')) : rows.length;
+  return { status: 200, body: ListResponseSchema.parse({ ...list, total: rows.length, visible: list.items.length, offset, items: rows.slice(offset, offset + limit) }) };
 }
 
 /** The incident subscription as the detail route sends it, checked against the contract. */
