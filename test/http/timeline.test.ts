@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TimelineResponseSchema, type AuditEntry } from '../../service/http/contract.ts';
+import { createSnapshotView } from '../../service/http/cache/snapshot-view.ts';
 import { buildTimeline } from '../../service/http/timeline.ts';
 import { formatIso, HOUR } from '../../service/time.ts';
 import { build, recordingActions } from './build.ts';
@@ -36,6 +37,38 @@ describe('timeline', () => {
     ]);
     assert.match(body.events[0]!.detail, /^58500 message\(s\) refused over 3 hour\(s\) \(limit 500\/hour\)$/);
     assert.deepEqual(body.events[2]!.action, { name: 'quarantine', result: 'done', dryRun: false, actor: 'panel:client:c1#4', target: action.target });
+  });
+
+  it('reuses a prepared body while the snapshot, the rows and the audit log are the same, and not after', async (t) => {
+    let records: AuditEntry[] = [];
+    const s = await build(t, { actions: { ...recordingActions(), readAudit: async () => ({ records, warnings: [] }) } });
+    const url = `/api/subscriptions/10/timeline?${q('2022-02-03T12:00:00+09:00', '2022-02-03T21:30:00+09:00')}`;
+    const get = async () => {
+      const r = await s.inject({ url, as: ID.c1 });
+      assert.equal(r.statusCode, 200, r.body);
+      assert.match(String(r.headers['content-type']), /^application\/json/);
+      return TimelineResponseSchema.parse(JSON.parse(r.body));
+    };
+    const actions = (b: { events: Array<{ kind: string }> }) => b.events.filter((e) => e.kind === 'action').length;
+    const first = await get();
+    assert.equal(actions(first), 0);
+    // The audit reader hands out a new array when the file changes; the same array means the same log.
+    records.push(action);
+    assert.deepEqual(await get(), first, 'the body made for these inputs is sent again');
+    records = [action];
+    assert.equal(actions(await get()), 1, 'a changed audit log makes a new body');
+    // A new snapshot with other hourly counts makes a new body too.
+    const data = fakeSnapshot();
+    const series = data.hourly.get(10)!;
+    const passed = Int32Array.from(series.passed, (n) => n + 7);
+    data.hourly.set(10, { ...series, passed });
+    const before = (await get()).points.find((p) => p.passed !== null)!;
+    s.cache.view = createSnapshotView(data, 2, Date.now());
+    const after = (await get()).points.find((p) => p.t === before.t)!;
+    assert.equal(after.passed, before.passed! + 7);
+    // Another range of the same subscription is its own body.
+    const other = await s.inject({ url: `/api/subscriptions/10/timeline?${q('2022-02-03T18:00:00+09:00', '2022-02-03T21:30:00+09:00')}`, as: ID.c1 });
+    assert.equal(TimelineResponseSchema.parse(JSON.parse(other.body)).points.length, 4);
   });
 
   it('shows a mailbox-level peak that began and ended in the range', async (t) => {
