@@ -13,9 +13,20 @@ const banner = [
   'const __dirname = __stDirname(__filename);',
 ].join('\n');
 
+// zod's `z.locales` (every language's error messages, ~15 % of the bundle) is never used: zod
+// configures English from its own module (locales/en.js, kept). Every run parses what the file
+// holds, so the namespace is left empty: a CLI start is ~30 ms shorter (decision 012).
+const zodLocalesUnused = {
+  name: 'zod-locales-unused',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
 await mkdir('dist', { recursive: true });
 await build({
   entryPoints: ['service/main.ts'],
+  plugins: [zodLocalesUnused],
   outfile: 'dist/sendtrace.mjs',
   bundle: true,
   platform: 'node',
