@@ -1,9 +1,13 @@
 // A MailFlow as plain JSON and back, for the cache of the mail-log pass
 // (commands/mail-flow-pass.ts): Maps as flat [key, value, …] arrays in their
-// order, each sender as one array, hour counts as deltas. load(store(f))
-// gives a flow that reads exactly as f, hour maps built on first read as
-// before. The stored form is checked with zod when it is read back (a file
-// on disk is a door).
+// order, each sender as one array, hour counts as deltas; in the cache, each
+// sender and each UID's minutes a record of its own (flowRecords). A loaded
+// flow reads exactly as the stored one; a sender or minute map is built when
+// first read, a sender's hour maps when they are read, as before. The schema
+// describes the stored form; what guards a read is the cache entry's header
+// (state-cache.ts: the key, which includes this program's hash, and the
+// sha256 of the text), so a torn, foreign or older file is a miss before
+// anything in it is parsed.
 import { z } from 'zod';
 import { HOUR } from '../time.ts';
 import { BucketCounts } from './counters.ts';
@@ -70,25 +74,98 @@ export function storeFlow(f: MailFlow): StoredFlow {
   };
 }
 
-export function loadFlow(d: StoredFlow): MailFlow {
-  const lr = d.limitRejects;
+type SenderTupleData = StoredFlow['senders'][number];
+
+function senderOf(t: SenderTupleData): SenderStats {
+  const [kind, id, messages, recipients, sent, deferred, bounced, rejected, limitRejected, firstSeen, lastSeen, peakStart, peakMessages] = t;
+  const s: SenderStats = {
+    kind: kind as SenderKind, id, messages, recipients, sent, deferred, bounced, rejected, limitRejected, firstSeen, lastSeen,
+    hourly: new Map(), limitRejectedHourly: new Map(), peakHour: peakStart === null ? null : { start: peakStart, messages: peakMessages },
+    fromAddresses: unflat<string>(t[15]), clientIps: unflat<string>(t[16]), scripts: unflat<string>(t[17]),
+  };
+  const limitHours = t[14].length > 0 ? BucketCounts.fromDeltas(HOUR, t[14]) : null;
+  return withLazyHours(s, BucketCounts.fromDeltas(HOUR, t[13]), limitHours);
+}
+
+/**
+ * A read-only Map over stored values, in the stored order, each built on first
+ * read and kept (the same object every time, as in a Map). A key stored twice
+ * keeps its first place and its last value, as Map#set would.
+ */
+class LazyMap<K, V> implements ReadonlyMap<K, V> {
+  private readonly index = new Map<K, number>();
+  private readonly built: Array<V | undefined>;
+
+  constructor(keys: readonly K[], private readonly build: (i: number) => V) {
+    for (let i = 0; i < keys.length; i++) this.index.set(keys[i]!, i);
+    this.built = new Array<V | undefined>(keys.length);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(key: K): boolean {
+    return this.index.has(key);
+  }
+
+  get(key: K): V | undefined {
+    const i = this.index.get(key);
+    return i === undefined ? undefined : this.at(i);
+  }
+
+  private at(i: number): V {
+    return (this.built[i] ??= this.build(i));
+  }
+
+  keys(): MapIterator<K> {
+    return this.index.keys();
+  }
+
+  * values(): MapIterator<V> {
+    for (const i of this.index.values()) yield this.at(i);
+  }
+
+  * entries(): MapIterator<[K, V]> {
+    for (const [key, i] of this.index) yield [key, this.at(i)];
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
+    for (const [key, i] of this.index) fn.call(thisArg, this.at(i), key, this);
+  }
+}
+
+/**
+ * The cache's form of a flow: a head (everything but the senders and the
+ * per-minute counts, plus their keys) and one JSON text per sender, then one
+ * per UID's minutes. A cached `diagnose` reads the few senders of one
+ * subscription out of ~10 000: parsing and building all of them was most of
+ * its time, so each record is parsed when its value is first read.
+ */
+export type FlowHead = Omit<StoredFlow, 'senders' | 'minuteByUid'> & { senderKeys: string[]; minuteUids: number[] };
+
+export function flowRecords(f: MailFlow): { head: FlowHead; records: string[] } {
+  const { senders, minuteByUid, ...rest } = storeFlow(f);
+  const head: FlowHead = { ...rest, senderKeys: senders.map((t) => `${t[0]}:${t[1]}`), minuteUids: minuteByUid.map(([uid]) => uid) };
+  return { head, records: [...senders.map((t) => JSON.stringify(t)), ...minuteByUid.map(([, m]) => JSON.stringify(m))] };
+}
+
+/** The flow flowRecords() stored; `record(i)` gives the i-th record's text (called once per record, when its value is first read). */
+export function loadFlow(head: FlowHead, record: (i: number) => string): MailFlow {
+  const lr = head.limitRejects;
   const limitRejects: LimitRejects = {
     total: lr.total, handlerRejects: lr.handlerRejects, hourly: unflat<number>(lr.hourly), byFrom: unflat<string>(lr.byFrom), first: lr.first, last: lr.last,
   };
-  const senders = new Map<string, SenderStats>();
-  for (const t of d.senders) {
-    const [kind, id, messages, recipients, sent, deferred, bounced, rejected, limitRejected, firstSeen, lastSeen, peakStart, peakMessages] = t;
-    const s: SenderStats = {
-      kind: kind as SenderKind, id, messages, recipients, sent, deferred, bounced, rejected, limitRejected, firstSeen, lastSeen,
-      hourly: new Map(), limitRejectedHourly: new Map(), peakHour: peakStart === null ? null : { start: peakStart, messages: peakMessages },
-      fromAddresses: unflat<string>(t[15]), clientIps: unflat<string>(t[16]), scripts: unflat<string>(t[17]),
-    };
-    const limitHours = t[14].length > 0 ? BucketCounts.fromDeltas(HOUR, t[14]) : null;
-    senders.set(`${kind}:${id}`, withLazyHours(s, BucketCounts.fromDeltas(HOUR, t[13]), limitHours));
-  }
+  const n = head.senderKeys.length;
   return {
-    lines: d.lines, unparsed: d.unparsed, unparsedExamples: d.unparsedExamples, messages: d.messages, firstTs: d.firstTs, lastTs: d.lastTs,
-    senders, limitRejects, minuteByUid: new Map(d.minuteByUid.map(([uid, m]) => [uid, unflat<number>(m)])),
-    totals: d.totals, unattributed: d.unattributed, reinjections: d.reinjections, evicted: d.evicted, droppedSenders: d.droppedSenders,
+    lines: head.lines, unparsed: head.unparsed, unparsedExamples: head.unparsedExamples, messages: head.messages, firstTs: head.firstTs, lastTs: head.lastTs,
+    senders: new LazyMap(head.senderKeys, (i) => senderOf(JSON.parse(record(i)) as SenderTupleData)),
+    limitRejects,
+    minuteByUid: new LazyMap(head.minuteUids, (i) => unflat<number>(JSON.parse(record(n + i)) as number[])),
+    totals: head.totals, unattributed: head.unattributed, reinjections: head.reinjections, evicted: head.evicted, droppedSenders: head.droppedSenders,
   };
 }

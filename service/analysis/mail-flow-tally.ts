@@ -6,7 +6,8 @@ import type { MailFlow, MailFlowOptions, SenderStats } from './mail-flow.ts';
 import { bumpCount, rootOf, submittedAt, type FlowMessage } from './mail-flow-message.ts';
 import { SenderAcc } from './sender-acc.ts';
 
-export type Tally = Pick<MailFlow, 'messages' | 'minuteByUid' | 'totals' | 'unattributed' | 'droppedSenders'> & {
+export type Tally = Pick<MailFlow, 'messages' | 'totals' | 'unattributed' | 'droppedSenders'> & {
+  minuteByUid: Map<number, Map<number, number>>;
   // One map per kind, uid by number: no `${kind}:${id}` string per message.
   uid: Map<number, SenderAcc>;
   named: { sasl: Map<string, SenderAcc>; client: Map<string, SenderAcc> };

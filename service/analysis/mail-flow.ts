@@ -40,10 +40,10 @@ export type MailFlow = {
   messages: number;
   firstTs: number | null;
   lastTs: number | null;
-  senders: Map<string, SenderStats>; // key `${kind}:${id}`
+  senders: ReadonlyMap<string, SenderStats>; // key `${kind}:${id}`
   limitRejects: LimitRejects;
   /** Per-minute pickups per UID inside options.minuteWindow, for timing correlation. */
-  minuteByUid: Map<number, Map<number, number>>;
+  minuteByUid: ReadonlyMap<number, Map<number, number>>;
   /** All messages, attributed or not (the senders' numbers are a part of these). */
   totals: { recipients: number; sent: number; deferred: number; bounced: number; rejected: number; limitRejected: number };
   unattributed: number;             // messages whose origin line is not in the data (started earlier, bounce notices)

@@ -10,15 +10,15 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createMailFlow, type MailFlow, type MailFlowOptions } from '../analysis/mail-flow.ts';
-import { loadFlow, storeFlow, type StoredFlow } from '../analysis/mail-flow-codec.ts';
+import { flowRecords, loadFlow, type FlowHead } from '../analysis/mail-flow-codec.ts';
 import { describeError, isErrno } from '../errors.ts';
 import type { ExpandedPaths } from '../sources/log-paths.ts';
 import type { LogFileReport } from '../sources/log-files.ts';
 import { expandMaillog, scanMaillogFiles } from '../sources/maillog-scan.ts';
-import { cacheKey, openCacheDir, readCacheEntry, writeCacheEntry } from '../sources/state-cache.ts';
+import { cacheKey, openCacheDir, readCacheBytes, writeCacheEntry } from '../sources/state-cache.ts';
 
-/** Bump when the parser or the accumulator changes what they compute (the bundle's hash changes anyway). */
-const FORMAT = 1;
+/** Bump when the parser or the accumulator changes what they compute, or the entry's layout (the bundle's hash changes anyway). */
+const FORMAT = 2;
 
 export type FlowPassOptions = MailFlowOptions & {
   patterns: string[];
@@ -41,7 +41,31 @@ export type FlowPass = {
 /** What a pass depends on, known before reading any line. `key` is null when the result cannot be cached. */
 export type PreparedPass = { options: FlowPassOptions; expanded: ExpandedPaths; cacheDir: string | null; key: string | null; notes: string[] };
 
-type Stored = { flow: StoredFlow; files: LogFileReport[]; readable: number };
+// A cache entry: this head as one JSON line, then the flow's records (mail-flow-codec.ts), each
+// followed by a newline; `lengths` are their byte lengths, so a record is found without a scan.
+type StoredHead = { flow: FlowHead; files: LogFileReport[]; readable: number; lengths: number[] };
+
+function encodeEntry(flow: MailFlow, files: LogFileReport[], readable: number): string {
+  const { head, records } = flowRecords(flow);
+  const lengths = records.map((r) => Buffer.byteLength(r));
+  return `${JSON.stringify({ flow: head, files, readable, lengths } satisfies StoredHead)}\n${records.map((r) => `${r}\n`).join('')}`;
+}
+
+/** The stored pass; null when the records do not add up to the head (damaged: a miss). Records are parsed when first read. */
+function decodeEntry(bytes: Buffer): { flow: MailFlow; files: LogFileReport[]; readable: number } | null {
+  const nl = bytes.indexOf(10);
+  if (nl < 0) return null;
+  const d = JSON.parse(bytes.toString('utf8', 0, nl)) as StoredHead;
+  const starts: number[] = new Array<number>(d.lengths.length);
+  let at = nl + 1;
+  for (let i = 0; i < d.lengths.length; i++) {
+    starts[i] = at;
+    at += d.lengths[i]! + 1;
+  }
+  if (at !== bytes.length) return null;
+  const record = (i: number) => bytes.toString('utf8', starts[i], starts[i]! + d.lengths[i]!);
+  return { flow: loadFlow(d.flow, record), files: d.files, readable: d.readable };
+}
 
 let codeHash: Promise<string> | null = null;
 /** This program's code: dist/sendtrace.mjs as a whole (or this module under the TypeScript loader). */
@@ -79,13 +103,13 @@ export async function runFlowPass(p: PreparedPass): Promise<FlowPass> {
   const { options: o, expanded, cacheDir, key } = p;
   const notes = [...p.notes];
   if (cacheDir && key) {
-    const entry = await readCacheEntry(cacheDir, key);
-    if (entry.text !== null) {
-      const d = JSON.parse(entry.text) as Stored;
+    const entry = await readCacheBytes(cacheDir, key);
+    const d = entry.bytes && decodeEntry(entry.bytes);
+    if (d) {
       notes.push(`mail log: ${expanded.files.length} unchanged file(s), answered from the cache`);
-      return { flow: loadFlow(d.flow), files: d.files, warnings: expanded.warnings, readable: d.readable, cache: 'hit', notes };
+      return { flow: d.flow, files: d.files, warnings: expanded.warnings, readable: d.readable, cache: 'hit', notes };
     }
-    if (entry.damaged) notes.push('mail log cache: a damaged entry was replaced');
+    if (entry.bytes || entry.damaged) notes.push('mail log cache: a damaged entry was replaced');
   }
   const acc = createMailFlow(o);
   const scan = await scanMaillogFiles(expanded, { zone: o.zone, referenceMs: o.referenceMs, onEvent: acc.add, ...(o.threads ? { threads: o.threads } : {}) });
@@ -96,8 +120,7 @@ export async function runFlowPass(p: PreparedPass): Promise<FlowPass> {
   const clean = scan.warnings.length === expanded.warnings.length && scan.files.every((f) => f.complete);
   if (cacheDir && key && clean && (await prepareFlowPass(o)).key === key) {
     try {
-      const stored: Stored = { flow: storeFlow(flow), files: scan.files, readable: scan.readable };
-      await writeCacheEntry(cacheDir, key, JSON.stringify(stored));
+      await writeCacheEntry(cacheDir, key, encodeEntry(flow, scan.files, scan.readable));
       cache = 'stored';
     } catch (err) {
       if (!(err instanceof Error && 'code' in err)) throw err;

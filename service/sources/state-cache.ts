@@ -39,25 +39,32 @@ export const cacheKey = (parts: unknown): string => createHash('sha256').update(
 const entryPath = (dir: string, key: string) => join(dir, `${key}.json`);
 
 export type CacheRead = { text: string } | { text: null; damaged: boolean };
+export type CacheBytes = { bytes: Buffer } | { bytes: null; damaged: boolean };
 
 /**
- * The text stored under `key`. An entry is a header line `{"key","sha256"}`
+ * The bytes stored under `key`. An entry is a header line `{"key","sha256"}`
  * and the text: a file torn by a crash, cut short by a full disk or written
  * under another key reads as damaged (a miss), never as a wrong answer.
  */
-export async function readCacheEntry(dir: string, key: string): Promise<CacheRead> {
+export async function readCacheBytes(dir: string, key: string): Promise<CacheBytes> {
   let raw: Buffer;
   try {
     raw = await readFile(entryPath(dir, key));
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return { text: null, damaged: false };
+    if (isErrno(err, 'ENOENT')) return { bytes: null, damaged: false };
     throw err;
   }
   const nl = raw.indexOf(10);
   const body = raw.subarray(nl + 1);
   const head = nl > 0 && nl < 512 ? raw.toString('latin1', 0, nl) : '';
   const ok = head === JSON.stringify({ key, sha256: createHash('sha256').update(body).digest('hex') });
-  return ok ? { text: body.toString('utf8') } : { text: null, damaged: true };
+  return ok ? { bytes: body } : { bytes: null, damaged: true };
+}
+
+/** The text stored under `key` (readCacheBytes, as UTF-8). */
+export async function readCacheEntry(dir: string, key: string): Promise<CacheRead> {
+  const read = await readCacheBytes(dir, key);
+  return read.bytes === null ? { text: null, damaged: read.damaged } : { text: read.bytes.toString('utf8') };
 }
 
 export async function writeCacheEntry(dir: string, key: string, text: string): Promise<void> {
