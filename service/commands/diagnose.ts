@@ -54,22 +54,26 @@ export async function computeDiagnosis(config: Config, opts: { now: number; only
   let psaError: string | null = null;
 
   // psa's hourly statistics as totals per object, with the newest row only where it can be the last hour's (readOmc).
-  const panelRead = await readPanel(config, { since: now - STATS_DAYS * DAY, until: now, newestSince: now - LAST_HOUR_MAX_AGE }).catch((err: unknown) => {
-    if (err instanceof SendtraceError) {
-      warnings.push(err.message);
-      psaError = err.message;
-      return null;
-    }
+  // psa is read by another process (`plesk db`): it runs while this one reads the passwd file and the mail
+  // flow (scanned, or from the cache, when the psa read is the longer of the two). Their warnings keep this
+  // order whichever ends first: psa, passwd, mail log.
+  const psaRead = readPanel(config, { since: now - STATS_DAYS * DAY, until: now, newestSince: now - LAST_HOUR_MAX_AGE }).catch((err: unknown) => {
+    if (err instanceof SendtraceError) return err;
     throw err;
   });
-  if (panelRead) {
+  const flowWarnings: string[] = [];
+  const [panelOrError, { passwd, warnings: pw }, flow] = await Promise.all([
+    psaRead, readPasswd(config.passwdFile), readFlow(config, now, window, flowWarnings, notes),
+  ]);
+  const panelRead = panelOrError instanceof SendtraceError ? null : panelOrError;
+  if (panelOrError instanceof SendtraceError) {
+    warnings.push(panelOrError.message);
+    psaError = panelOrError.message;
+  } else {
     readable++;
-    warnings.push(...panelRead.warnings);
+    warnings.push(...panelOrError.warnings);
   }
-  const { passwd, warnings: pw } = await readPasswd(config.passwdFile);
-  warnings.push(...pw);
-
-  const flow = await readFlow(config, now, window, warnings, notes);
+  warnings.push(...pw, ...flowWarnings);
   if (flow) readable++;
   const phpMail = await readPhpMail(config.phpMailLog, zone, now, warnings);
   if (phpMail?.records) readable++;

@@ -58,6 +58,20 @@ describe('diagnose with bad input', () => {
     assert.equal(sk.status, 'not-sending', "the log's limit refusals tell without psa");
   });
 
+  it('lists the psa warning before the mail log\'s even when psa answers last (they are read at the same time)', async () => {
+    // A `plesk db` that fails only after the small mail log below has been read.
+    const slowPlesk = join(dir, 'slow-plesk');
+    await writeFile(slowPlesk, "#!/bin/sh\nsleep 1\necho 'ERROR 2002 (HY000): cannot connect' >&2\nexit 1\n", { mode: 0o755 });
+    const missing = join(dir, 'missing.log');
+    const r = await diagnose({ ...base, plesk: slowPlesk, maillog: [resolve(repoRoot, '../shared/realdata/postfix-lightmeter/sample/mail.log'), missing] }, dir, world.now);
+    assert.equal(r.code, 1);
+    const warnings: string[] = JSON.parse(r.stdout).warnings;
+    const psa = warnings.findIndex((w) => /Plesk database query failed/.test(w) && w.includes('cannot connect'));
+    const log = warnings.findIndex((w) => w.includes(missing));
+    assert.ok(psa >= 0 && log >= 0, warnings.join('\n'));
+    assert.ok(psa < log, `psa first:\n${warnings.join('\n')}`);
+  });
+
   it('names a missing and a binary mail log, and reads the rest (exit 1)', async () => {
     // What a careless glob picks up: a program, a database, an image.
     const binary = join(dir, 'maillog.db');
