@@ -15,8 +15,10 @@ import { identityOf, ownershipOf, sendPrepared, viewOf, type RouteDeps } from '.
 
 type Prepared = { series: HourlySeries | null; audit: readonly AuditEntry[]; body: string };
 
-// Per snapshot, most recently used last; bounded by bytes (a 30-day body is ~62 KiB).
-const MAX_BYTES = 16 * 1024 * 1024;
+// Per snapshot, most recently used last; bounded by bytes: a 30-day body is ~62 KiB, a 7-day one
+// ~15 KiB, so both ranges of ~600 subscriptions fit (a snapshot lasts a minute or more; a least
+// recently used cache smaller than the set being read in turn would miss every time).
+const MAX_BYTES = 48 * 1024 * 1024;
 const prepared = new WeakMap<SnapshotView, { bodies: Map<string, Prepared>; bytes: number }>();
 
 function keep(view: SnapshotView, key: string, p: Prepared): void {
