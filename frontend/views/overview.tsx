@@ -16,7 +16,7 @@ import { loadList, loadRoute } from '../state.ts';
 import { nextSort, pageOf, type OverviewQuery, type SortKey } from './overview-model.ts';
 
 // Typing in the filter asks the sidecar once the typing pauses; a click asks at once.
-const TYPING_MS = 250;
+const TYPING_MS = 150;
 
 /** Loads the page again when the query changes (not on the first render: the route's load does that). */
 function useQueryLoads(q: OverviewQuery, load: () => void) {
