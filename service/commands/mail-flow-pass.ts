@@ -45,10 +45,13 @@ export type PreparedPass = { options: FlowPassOptions; expanded: ExpandedPaths; 
 // followed by a newline; `lengths` are their byte lengths, so a record is found without a scan.
 type StoredHead = { flow: FlowHead; files: LogFileReport[]; readable: number; lengths: number[] };
 
-function encodeEntry(flow: MailFlow, files: LogFileReport[], readable: number): string {
+/** The entry's text as parts (writeCacheEntry encodes them in turn: no 5 MB string is joined). */
+function encodeEntry(flow: MailFlow, files: LogFileReport[], readable: number): string[] {
   const { head, records } = flowRecords(flow);
   const lengths = records.map((r) => Buffer.byteLength(r));
-  return `${JSON.stringify({ flow: head, files, readable, lengths } satisfies StoredHead)}\n${records.map((r) => `${r}\n`).join('')}`;
+  const parts = [JSON.stringify({ flow: head, files, readable, lengths } satisfies StoredHead), '\n'];
+  for (const r of records) parts.push(r, '\n');
+  return parts;
 }
 
 /** The stored pass; null when the records do not add up to the head (damaged: a miss). Records are parsed when first read. */

@@ -5,7 +5,7 @@
 // /usr/local/psa tree on a server without Plesk), 0700, not through a symlink.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeError, isErrno } from '../errors.ts';
 
@@ -67,13 +67,48 @@ export async function readCacheEntry(dir: string, key: string): Promise<CacheRea
   return read.bytes === null ? { text: null, damaged: read.damaged } : { text: read.bytes.toString('utf8') };
 }
 
-export async function writeCacheEntry(dir: string, key: string, text: string): Promise<void> {
+/** Bytes encoded, hashed and written at a time: one scratch buffer, not a fresh copy of the whole text. */
+const CHUNK = 1 << 20;
+const encoder = new TextEncoder();
+
+/**
+ * Stores `text` (or its parts, concatenated; each part whole characters: a surrogate pair split
+ * between two parts would be stored as two U+FFFD) under `key`, crash-safe (temp file, fsync, rename,
+ * fsync of the folder). The text is encoded a chunk at a time into one reused buffer, hashed and
+ * written after the header's place, then the header is written at the start: an entry is a few
+ * MB, and each fresh buffer of that size (the UTF-8 copy, then header + body) cost more than the
+ * encoding itself (decision 012, last addendum). The header's length does not depend on the
+ * digest (64 hex digits), so the body's offset is known before it is hashed.
+ */
+export async function writeCacheEntry(dir: string, key: string, text: string | readonly string[]): Promise<void> {
   const path = entryPath(dir, key);
   const tmp = join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    const body = Buffer.from(text);
-    await fh.writeFile(Buffer.concat([Buffer.from(`${JSON.stringify({ key, sha256: createHash('sha256').update(body).digest('hex') })}\n`), body]));
+    const headOf = (sha256: string) => Buffer.from(`${JSON.stringify({ key, sha256 })}\n`);
+    let at = headOf('0'.repeat(64)).length;
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let used = 0;
+    const flush = async () => {
+      hash.update(buf.subarray(0, used));
+      await writeAll(fh, buf.subarray(0, used), at);
+      at += used;
+      used = 0;
+    };
+    for (const part of typeof text === 'string' ? [text] : text) {
+      let rest = part;
+      for (;;) {
+        // encodeInto never splits a character: what does not fit is encoded at the next chunk's start.
+        const { read, written } = encoder.encodeInto(rest, used === 0 ? buf : buf.subarray(used));
+        used += written;
+        if (read === rest.length) break;
+        await flush();
+        rest = rest.slice(read);
+      }
+    }
+    await flush();
+    await writeAll(fh, headOf(hash.digest('hex')), 0);
     await fh.sync();
   } catch (err) {
     await fh.close();
@@ -89,6 +124,14 @@ export async function writeCacheEntry(dir: string, key: string, text: string): P
     await d.close();
   }
   await pruneCache(dir);
+}
+
+/** write(2) may write less than asked: goes on until all of `bytes` is at `position`. */
+async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 /** Keeps the newest KEEP entries (each run with other options or other logs adds one). */
