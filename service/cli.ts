@@ -125,7 +125,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const config = loadConfig(args.flags.get('config')?.[0], io.env);
     const result = await commands[args.command]!.run({ config, args, env: io.env });
     for (const note of result.notes) io.stderr(`sendtrace: ${note}\n`);
-    io.stdout(json ? `${JSON.stringify(result.json, null, 2)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    if (json && result.jsonText !== undefined) {
+      // Already one flat string of several MB: joined with the newline, it would be copied again.
+      io.stdout(result.jsonText);
+      io.stdout('\n');
+    } else {
+      io.stdout(json ? `${JSON.stringify(result.json, null, 2)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    }
     return result.exit;
   } catch (err) {
     if (err instanceof SendtraceError) {

@@ -3,16 +3,21 @@
 // log. A re-run over unchanged logs is answered from the cache: the mail flow
 // (mail-flow-pass.ts), and the finished report itself, whose key adds what
 // the report reads beside the flow (the passwd file, the path warnings).
+// The report's entry holds the document as --json prints it, so that it is
+// serialised once (for the entry and stdout) and a cached --json run prints
+// it without parsing it (decision 012, last addendum).
 import { EXIT, createError } from '../errors.ts';
 import { escapeControls } from '../sources/bytes.ts';
 import { readPasswd, type Passwd } from '../sources/passwd.ts';
-import { cacheKey, readCacheEntry, writeCacheEntry } from '../sources/state-cache.ts';
+import { cacheKey, readCacheBytes, writeCacheEntry } from '../sources/state-cache.ts';
 import { parseIsoInstant } from '../time.ts';
 import type { CommandContext, CommandResult } from './command.ts';
 import { fileIdentities, prepareFlowPass, runFlowPass } from './mail-flow-pass.ts';
 import { buildSendersReport, formatSendersText, type SendersReport } from './senders-report.ts';
 
-type StoredReport = { report: SendersReport; exit: number; notes: string[] };
+/** Bump when the report's entry changes its layout: this head as one JSON line, then the report as JSON.stringify(report, null, 2). */
+const REPORT_FORMAT = 2;
+type StoredHead = { exit: number; notes: string[] };
 
 function instantFlag(ctx: CommandContext, name: string): number | undefined {
   const text = ctx.args.flags.get(name)?.[0];
@@ -31,13 +36,18 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
 
   const prepared = await prepareFlowPass({ patterns, zone: config.timezone, referenceMs: until ?? Date.now(), since, until, stateDir: config.stateDir });
   const { cacheDir } = prepared;
-  const reportKey = prepared.key && cacheKey({ flow: prepared.key, passwd: await fileIdentities([config.passwdFile]), warnings: prepared.expanded.warnings });
+  const reportKey = prepared.key && cacheKey({ REPORT_FORMAT, flow: prepared.key, passwd: await fileIdentities([config.passwdFile]), warnings: prepared.expanded.warnings });
   if (cacheDir && reportKey) {
-    const entry = await readCacheEntry(cacheDir, reportKey);
-    if (entry.text !== null) {
-      const d = JSON.parse(entry.text) as StoredReport;
+    const { bytes } = await readCacheBytes(cacheDir, reportKey);
+    const nl = bytes ? bytes.indexOf(10) : -1;
+    if (bytes && nl > 0) {
+      const d = JSON.parse(bytes.toString('utf8', 0, nl)) as StoredHead;
+      const jsonText = bytes.toString('utf8', nl + 1);
+      // Parsed only when read: --json prints jsonText as it is; the table needs the document.
+      let report: SendersReport | undefined;
+      const parsed = () => (report ??= JSON.parse(jsonText) as SendersReport);
       const notes = [...prepared.notes, `mail log: ${prepared.expanded.files.length} unchanged file(s), answered from the cache`, ...d.notes];
-      return { json: d.report, text: formatSendersText(d.report), exit: d.exit, notes };
+      return { get json() { return parsed(); }, jsonText, get text() { return formatSendersText(parsed()); }, exit: d.exit, notes };
     }
   }
   const pass = await runFlowPass(prepared);
@@ -60,11 +70,13 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
   }
   if (result.evicted > 0) notes.push(`${result.evicted} messages were still open when the limit of open messages was reached; they were counted early`);
   const exit = pass.readable === 0 ? EXIT.unreadable : warnings.length > 0 ? EXIT.partial : EXIT.ok;
+  let jsonText: string | undefined;
   if (cacheDir && reportKey && (pass.cache === 'hit' || pass.cache === 'stored')) {
-    await writeCacheEntry(cacheDir, reportKey, JSON.stringify({ report, exit, notes } satisfies StoredReport)).catch((err: unknown) => {
+    jsonText = JSON.stringify(report, null, 2);
+    await writeCacheEntry(cacheDir, reportKey, [JSON.stringify({ exit, notes } satisfies StoredHead), '\n', jsonText]).catch((err: unknown) => {
       if (!(err instanceof Error && 'code' in err)) throw err;
       pass.notes.push(`mail log cache: cannot write in ${cacheDir}: ${err.message}`);
     });
   }
-  return { json: report, text: formatSendersText(report), exit, notes: [...pass.notes, ...notes] };
+  return { json: report, ...(jsonText !== undefined ? { jsonText } : {}), text: formatSendersText(report), exit, notes: [...pass.notes, ...notes] };
 }
