@@ -29,7 +29,7 @@ export function createAppState(boot: Bootstrap, api: Api, location: { hash: stri
     boot, api, i18n, start,
     route: signal<Route>(parseRoute(location.hash, start)),
     me: createResource<MeResponse>(),
-    list: createResource<ListResponse>(),
+    list: createResource<ListResponse & { asked?: string }>(),
     query: signal({ ...DEFAULT_QUERY }),
     detail: createResource<DetailResponse>(),
     range: signal<RangeKey>('24h'),
@@ -119,8 +119,9 @@ export async function loadDiagnosis(app: AppState, id: number): Promise<void> {
  * screen while the next sort, filter or page loads, and a late answer never replaces a newer one.
  */
 export async function loadList(app: AppState): Promise<void> {
-  const q = app.query.value;
-  await app.list.load('list', () => app.api.list(listParams(q)));
+  const params = listParams(app.query.value);
+  // `asked`: which query the rows answer, so the view can tell rows of an earlier query (loading) from current ones.
+  await app.list.load('list', async () => ({ ...(await app.api.list(params)), asked: JSON.stringify(params) }));
 }
 
 /** Loads what the current view shows. `quiet`: a background refresh. */

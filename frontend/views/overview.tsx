@@ -13,7 +13,7 @@ import type { MessageKey } from '../i18n/index.ts';
 import { markOnce } from '../mark.ts';
 import { hrefOf } from '../route.ts';
 import { loadList, loadRoute } from '../state.ts';
-import { nextSort, pageOf, type OverviewQuery, type SortKey } from './overview-model.ts';
+import { listParams, nextSort, pageOf, type OverviewQuery, type SortKey } from './overview-model.ts';
 
 // Typing in the filter asks the sidecar once the typing pauses; a click asks at once.
 const TYPING_MS = 150;
@@ -80,7 +80,8 @@ export function OverviewView() {
         </label>
         <span class="st-muted" role="status">{i18n.t('overview.count', { shown: i18n.num(page!.matched), total: i18n.num(page!.total) })}</span>
       </div>
-      <div class="st-table-wrap">
+      {/* While another page, order or filter loads, the rows shown stay, dimmed after a moment (styles.css). */}
+      <div class="st-table-wrap" aria-busy={s.status === 'loading' && data?.asked !== JSON.stringify(listParams(q)) ? 'true' : undefined}>
         <table class="st-table st-table--cards" data-testid="overview">
           <thead>
             <tr>

@@ -83,6 +83,28 @@ describe('overview of 10,000 subscriptions', () => {
   });
 });
 
+describe('while the sidecar answers slowly', () => {
+  it('keeps the rows of the last answer, marked busy, until the new order arrives', async () => {
+    const { p, errors } = await page((u) => {
+      if (!u.pathname.endsWith('/api/subscriptions')) return undefined;
+      const a = listAnswer(big, u);
+      return u.searchParams.get('sort') === 'name' ? { ...a, delayMs: 1_500 } : a;
+    });
+    await rows(p).first().waitFor();
+    const busy = p.locator('.st-table-wrap[aria-busy=true]');
+    assert.equal(await busy.count(), 0);
+    const before = await rows(p).first().innerText();
+    await p.getByRole('button', { name: 'Subscription' }).click();
+    await busy.waitFor();
+    assert.equal(await rows(p).count(), 50, 'the rows shown stay while the next answer loads');
+    assert.equal(await rows(p).first().innerText(), before);
+    await busy.waitFor({ state: 'detached' });
+    assert.match(await rows(p).first().innerText(), /site00001\.example\.jp/);
+    assert.deepEqual(errors, []);
+    await p.context().close();
+  });
+});
+
 describe('when the API fails', () => {
   const failing = (a: { status: number; body: unknown; type?: string }): Handler => (u) => (u.pathname.endsWith('/api/events') ? undefined : a);
 

@@ -9,13 +9,14 @@ import {
 import { naturalDir, RANKED, selectRows, SORT_DIRS, SORT_KEYS, type SortDir, type SortKey } from '../../../service/http/list-order.ts';
 import { SHIM_BASE } from './shim-server.ts';
 
-export type Answer = { status: number; body: unknown; type?: string };
+export type Answer = { status: number; body: unknown; type?: string; /** held back this long first (a slow sidecar) */ delayMs?: number };
 export type Handler = (url: URL) => Answer | undefined;
 
 export async function routeApi(page: Page, handle: Handler): Promise<void> {
   await page.route(`**${SHIM_BASE}/api/**`, async (route: Route) => {
     const url = new URL(route.request().url());
     const a = handle(url);
+    if (a?.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
     if (!a) return route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'SENDTRACE_ERR_NOT_FOUND', message: 'Route not found: fake' } }) });
     await route.fulfill({ status: a.status, contentType: a.type ?? 'application/json; charset=utf-8', body: typeof a.body === 'string' ? a.body : JSON.stringify(a.body) });
   });
