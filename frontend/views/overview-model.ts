@@ -5,7 +5,7 @@
 import type { ListResponse } from '../../service/http/contract.ts';
 import type { SortDir, SortKey } from '../../service/http/list-order.ts';
 
-export { hasProblem, nextSort, SORT_KEYS, type SortDir, type SortKey } from '../../service/http/list-order.ts';
+export { nextSort, type SortDir, type SortKey } from '../../service/http/list-order.ts';
 
 export type OverviewQuery = { text: string; problemsOnly: boolean; sort: SortKey; dir: SortDir; page: number; pageSize: number };
 export type OverviewPage = { rows: ListResponse['items']; matched: number; total: number; page: number; pages: number };

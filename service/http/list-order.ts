@@ -18,6 +18,15 @@ export type ListSelection = { text: string; problemsOnly: boolean; sort: SortKey
 /** The sidecar's ranking: what GET /api/subscriptions returns when asked for no order. */
 export const RANKED: ListSelection = { text: '', problemsOnly: false, sort: 'risk', dir: 'desc' };
 
+/** The selection a list query asks for: no `sort` is the ranking, no `dir` the column's natural direction. */
+export function selectionOf(q: { sort?: SortKey | undefined; dir?: SortDir | undefined; q?: string | undefined; problems?: boolean | undefined }): ListSelection {
+  const sort = q.sort ?? RANKED.sort;
+  return { sort, dir: q.dir ?? naturalDir(sort), text: (q.q ?? '').trim(), problemsOnly: q.problems ?? false };
+}
+
+/** True when `sel` is the ranking itself: the rows as the sidecar ranked them, nothing to sort or filter. */
+export const isRanking = (sel: ListSelection) => sel.sort === RANKED.sort && sel.dir === RANKED.dir && !sel.problemsOnly && sel.text.trim() === '';
+
 const searchText = new WeakMap<ListItem, string>();
 function haystack(r: ListItem): string {
   let s = searchText.get(r);

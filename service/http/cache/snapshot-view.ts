@@ -4,7 +4,7 @@
 // fresh buffer and a copy — cost more than everything else the route does).
 // Nothing here is computed per request that could be computed per snapshot.
 import type { ListItem } from '../contract.ts';
-import { RANKED, selectRows, type ListSelection } from '../list-order.ts';
+import { isRanking, selectRows, type ListSelection } from '../list-order.ts';
 import type { SnapshotData } from './snapshot.ts';
 
 export type SnapshotView = {
@@ -30,8 +30,6 @@ export type SnapshotView = {
 const MAX_KEYS = 256;
 // Sorted or filtered selections: one per caller, column and filter text being typed (≤ 80 KB each at 10,000 rows).
 const MAX_SELECTIONS = 64;
-
-export const isRanked = (sel: ListSelection) => sel.sort === RANKED.sort && sel.dir === RANKED.dir && !sel.problemsOnly && sel.text.trim() === '';
 
 function remember<V>(cache: Map<string, V>, key: string, value: V, max = MAX_KEYS): V {
   if (cache.size >= max) cache.delete(cache.keys().next().value!);
@@ -69,7 +67,7 @@ export function createSnapshotView(data: SnapshotData, generation: number, compu
       return perKey.get(key) ?? remember(perKey, key, data.ranked.filter((r) => visible.has(r.id)).map((r) => r.item));
     },
     select(key, visible, sel) {
-      if (isRanked(sel)) return view.rows(key, visible);
+      if (isRanking(sel)) return view.rows(key, visible);
       const id = `${key}\0${sel.sort}:${sel.dir}:${Number(sel.problemsOnly)}:${sel.text.trim().toLowerCase()}`;
       const hit = selections.get(id);
       if (hit) return hit;

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createError } from '../../errors.ts';
 import { IdParamsSchema, ListQuerySchema } from '../contract.ts';
-import { naturalDir, RANKED } from '../list-order.ts';
+import { selectionOf } from '../list-order.ts';
 import type { ZodTypeProvider } from '../zod-provider.ts';
 import { identityOf, metaOf, ownershipOf, sendPrepared, viewOf, visibleKey, type RouteDeps } from './route-deps.ts';
 
@@ -24,8 +24,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, d: RouteDeps): 
     if (!view) return sendPrepared(reply, `{"snapshot":${meta},"total":0,"visible":0,"offset":0,"items":[]}`);
     const visible = ownership.visibleIds(identity);
     const key = visibleKey(ownership, identity);
-    const sort = q.sort ?? RANKED.sort;
-    const sel = { sort, dir: q.dir ?? naturalDir(sort), text: q.q ?? '', problemsOnly: q.problems ?? false };
+    const sel = selectionOf(q);
     const all = view.rows(key, visible);
     const rows = view.select(key, visible, sel);
     const offset = Math.min(q.offset ?? 0, rows.length);

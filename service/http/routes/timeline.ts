@@ -21,6 +21,16 @@ type Prepared = { series: HourlySeries | null; audit: readonly AuditEntry[]; bod
 const MAX_BYTES = 48 * 1024 * 1024;
 const prepared = new WeakMap<SnapshotView, { bodies: Map<string, Prepared>; bytes: number }>();
 
+/** The body prepared for `key` from these very inputs, made the most recently used; else undefined. */
+function reuse(view: SnapshotView, key: string, series: HourlySeries | null, audit: readonly AuditEntry[]): string | undefined {
+  const bodies = prepared.get(view)?.bodies;
+  const hit = bodies?.get(key);
+  if (!hit || hit.series !== series || hit.audit !== audit) return undefined;
+  bodies!.delete(key);
+  bodies!.set(key, hit);
+  return hit.body;
+}
+
 function keep(view: SnapshotView, key: string, p: Prepared): void {
   let c = prepared.get(view);
   if (!c) prepared.set(view, (c = { bodies: new Map(), bytes: 0 }));
@@ -45,13 +55,8 @@ export function registerTimelineRoutes(app: FastifyInstance, d: RouteDeps): void
     const [audit, series] = await Promise.all([d.actions.readAudit(null), d.hourly.series(sub.id, view)]);
     const q = req.query;
     const key = `${sub.id}\0${q.step}\0${q.from ?? ''}\0${q.to ?? ''}`;
-    const bodies = prepared.get(view)?.bodies;
-    const hit = bodies?.get(key);
-    if (hit && hit.series === series && hit.audit === audit.records) {
-      bodies!.delete(key);
-      bodies!.set(key, hit);
-      return sendPrepared(reply, hit.body);
-    }
+    const ready = reuse(view, key, series, audit.records);
+    if (ready !== undefined) return sendPrepared(reply, ready);
     const doc = buildTimeline({
       subscriptionId: sub.id,
       snapshot: view.data,

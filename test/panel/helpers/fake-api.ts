@@ -6,7 +6,7 @@ import type { Page, Route } from 'playwright-core';
 import {
   DetailResponseSchema, ListResponseSchema, TimelineResponseSchema, type DetailResponse, type ListItem, type ListResponse, type TimelineResponse,
 } from '../../../service/http/contract.ts';
-import { naturalDir, RANKED, selectRows, SORT_DIRS, SORT_KEYS, type SortDir, type SortKey } from '../../../service/http/list-order.ts';
+import { selectionOf, selectRows, SORT_DIRS, SORT_KEYS, type SortDir, type SortKey } from '../../../service/http/list-order.ts';
 import { SHIM_BASE } from './shim-server.ts';
 
 export type Answer = { status: number; body: unknown; type?: string; /** held back this long first (a slow sidecar) */ delayMs?: number };
@@ -53,10 +53,10 @@ export function syntheticList(n: number, now = '2022-02-03T21:30:00+09:00'): Lis
 export function listAnswer(list: ListResponse, url: URL, seen?: URLSearchParams[]): Answer {
   const p = url.searchParams;
   seen?.push(new URLSearchParams(p));
-  const sort = (p.get('sort') ?? RANKED.sort) as SortKey;
-  const dir = (p.get('dir') ?? naturalDir(sort)) as SortDir;
-  if (!SORT_KEYS.includes(sort) || !SORT_DIRS.includes(dir)) return { status: 400, body: { error: { code: 'SENDTRACE_ERR_INVALID_REQUEST', message: 'fake: bad sort' } } };
-  const rows = selectRows(list.items, { sort, dir, text: p.get('q') ?? '', problemsOnly: p.get('problems') === 'true' });
+  const sort = (p.get('sort') ?? undefined) as SortKey | undefined;
+  const dir = (p.get('dir') ?? undefined) as SortDir | undefined;
+  if ((sort && !SORT_KEYS.includes(sort)) || (dir && !SORT_DIRS.includes(dir))) return { status: 400, body: { error: { code: 'SENDTRACE_ERR_INVALID_REQUEST', message: 'fake: bad sort' } } };
+  const rows = selectRows(list.items, selectionOf({ sort, dir, q: p.get('q') ?? undefined, problems: p.get('problems') === 'true' }));
   const offset = Math.min(Number(p.get('offset') ?? 0), rows.length);
   const limit = p.has('limit') ? Number(p.get('limit')) : rows.length;
   return { status: 200, body: ListResponseSchema.parse({ ...list, total: rows.length, visible: list.items.length, offset, items: rows.slice(offset, offset + limit) }) };
