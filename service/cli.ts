@@ -129,8 +129,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // Already one flat string of several MB: joined with the newline, it would be copied again.
       io.stdout(result.jsonText);
       io.stdout('\n');
+    } else if (json) {
+      io.stdout(`${JSON.stringify(result.json, null, 2)}\n`);
     } else {
-      io.stdout(json ? `${JSON.stringify(result.json, null, 2)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+      const text = result.text;   // read once: a command may make it only when asked (senders.ts)
+      io.stdout(text.endsWith('\n') ? text : `${text}\n`);
     }
     return result.exit;
   } catch (err) {

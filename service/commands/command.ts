@@ -5,7 +5,7 @@ export type CommandResult = {
   json: unknown;          // the one JSON document for --json
   /** `json` already serialised as cli.ts prints it (exactly JSON.stringify(json, null, 2)), when the command has it at hand. */
   jsonText?: string;
-  text: string;           // the readable report
+  text: string;           // the readable report (may be a getter: made only when printed; read it once)
   exit: number;           // CONTRACT.md exit codes
   notes: string[];        // messages for stderr (warnings, unparsed examples)
 };

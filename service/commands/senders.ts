@@ -78,5 +78,6 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
       pass.notes.push(`mail log cache: cannot write in ${cacheDir}: ${err.message}`);
     });
   }
-  return { json: report, ...(jsonText !== undefined ? { jsonText } : {}), text: formatSendersText(report), exit, notes: [...pass.notes, ...notes] };
+  // The table is made only when it is printed (not for --json).
+  return { json: report, ...(jsonText !== undefined ? { jsonText } : {}), get text() { return formatSendersText(report); }, exit, notes: [...pass.notes, ...notes] };
 }
