@@ -209,9 +209,10 @@ describe('the live checkpoint in segment files', () => {
 
   it('a crash (SIGKILL) after the new segments are on disk, before checkpoint.json: the restart loads the previous checkpoint exactly; the next checkpoint clears the orphans', async () => {
     const { stateDir, live } = await fresh('crash');
-    const r = await runCommand([process.execPath, '--import', join(repoRoot, 'test/helpers/register-ts.mjs'), join(repoRoot, 'test/live/checkpoint-crash-child.ts'), stateDir], { timeoutMs: 60_000 });
+    const out = `${stateDir}.digests`;
+    const r = await runCommand([process.execPath, '--import', join(repoRoot, 'test/helpers/register-ts.mjs'), join(repoRoot, 'test/live/checkpoint-crash-child.ts'), stateDir, out], { timeoutMs: 60_000 });
     assert.equal(r.signal, 'SIGKILL', r.stdout + r.stderr);
-    const [saved, lost] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [saved, lost] = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     assert.notDeepEqual(saved, lost);
     const names = await readdir(live);
     const orphans = names.filter((n) => n.endsWith('.2.bin'));
