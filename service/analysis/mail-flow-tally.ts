@@ -5,6 +5,7 @@ import { MINUTE } from '../time.ts';
 import type { MailFlow, MailFlowOptions, SenderStats } from './mail-flow.ts';
 import { bumpCount, rootOf, submittedAt, type FlowMessage } from './mail-flow-message.ts';
 import { SenderAcc } from './sender-acc.ts';
+import { SubmitLog } from './submit-log.ts';
 
 export type Tally = Pick<MailFlow, 'messages' | 'totals' | 'unattributed' | 'droppedSenders'> & {
   minuteByUid: Map<number, Map<number, number>>;
@@ -12,13 +13,15 @@ export type Tally = Pick<MailFlow, 'messages' | 'totals' | 'unattributed' | 'dro
   uid: Map<number, SenderAcc>;
   named: { sasl: Map<string, SenderAcc>; client: Map<string, SenderAcc> };
   senderCount: number;
+  /** Each message's `submitted`, applied grouped by sender (flushed before the senders are read). */
+  submits: SubmitLog;
 };
 
 export function createTally(): Tally {
   return {
     messages: 0, minuteByUid: new Map(), unattributed: 0, droppedSenders: 0,
     totals: { recipients: 0, sent: 0, deferred: 0, bounced: 0, rejected: 0, limitRejected: 0 },
-    uid: new Map(), named: { sasl: new Map(), client: new Map() }, senderCount: 0,
+    uid: new Map(), named: { sasl: new Map(), client: new Map() }, senderCount: 0, submits: new SubmitLog(),
   };
 }
 
@@ -28,7 +31,7 @@ function senderOf(t: Tally, root: FlowMessage, maxSenders: number): SenderAcc | 
   let s = kind === 'uid' ? t.uid.get(root.uid) : t.named[kind].get(root.id);
   if (!s) {
     if (t.senderCount >= maxSenders) return null;
-    s = new SenderAcc(kind, kind === 'uid' ? String(root.uid) : root.id);
+    s = new SenderAcc(kind, kind === 'uid' ? String(root.uid) : root.id, t.senderCount);
     if (kind === 'uid') t.uid.set(root.uid, s);
     else t.named[kind].set(root.id, s);
     t.senderCount++;
@@ -38,6 +41,7 @@ function senderOf(t: Tally, root: FlowMessage, maxSenders: number): SenderAcc | 
 
 /** The senders map of MailFlow (key `${kind}:${id}`). */
 export function sendersOf(t: Tally): Map<string, SenderStats> {
+  t.submits.flush();
   const out = new Map<string, SenderStats>();
   for (const map of [t.uid, t.named.sasl, t.named.client] as Array<Map<unknown, SenderAcc>>) {
     for (const acc of map.values()) out.set(`${acc.kind}:${acc.id}`, acc.toStats());
@@ -58,7 +62,7 @@ export function tallyMessage(t: Tally, m: FlowMessage, options: MailFlowOptions)
     t.totals.recipients += recipients;
     if (!m.kind) t.unattributed++;
     else if (!s) t.droppedSenders++;
-    s?.submitted(at, recipients, m.from, m.clientIp);
+    if (s) t.submits.add(s, at, recipients, m.from, m.clientIp);
     const w = options.minuteWindow;
     if (m.kind === 'uid' && w && at >= w.from && at < w.to) {
       let perMinute = t.minuteByUid.get(m.uid);

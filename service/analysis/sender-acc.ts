@@ -30,7 +30,8 @@ export class SenderAcc {
   private runFrom: string | null = null;
   private fromRun = 0;
 
-  constructor(readonly kind: SenderKind, readonly id: string) {}
+  /** `ord`: this sender's number in order of creation, 0, 1, 2… (submit-log.ts groups by it). */
+  constructor(readonly kind: SenderKind, readonly id: string, readonly ord = 0) {}
 
   submitted(at: number, recipients: number, from: string | null, clientIp: string): void {
     this.messages++;
