@@ -82,6 +82,8 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
     worker = startMaillogWorker({
       zone: opts.zone, files: plan.files, units: plan.units, shared: shared.buffer as SharedArrayBuffer, maxExamples: opts.maxExamples,
       batchEvents: 16_384, batchBytes: 1 << 20, maxPending: 24, recycled: recycling.port2, ...READ,
+      // A test that decides which units the main thread leaves to the worker: the worker must not leave any.
+      balance: opts.leaveToWorker === undefined,
     }, opts.workerEntry);
     worker.on('message', (m: WorkerMessage) => inbox.put(m));
     worker.on('error', (err) => inbox.end(err.stack ?? err.message));

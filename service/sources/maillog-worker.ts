@@ -27,6 +27,8 @@ export type WorkerInput = {
   batchBytes: number;         // text bytes per message at most
   maxPending: number;         // messages posted and not yet taken by the main thread
   recycled: MessagePort;      // the main thread hands the arrays of decoded batches back here
+  /** Leave the main thread the unit right after the one it is at, when this thread has only just got there (see serve). */
+  balance: boolean;
 };
 
 /**
@@ -53,6 +55,19 @@ export function startMaillogWorker(input: WorkerInput, entry = new URL(import.me
   return new Worker(entry, { workerData: { [WORKER_KEY]: input }, transferList: [input.recycled] });
 }
 
+/**
+ * The unit the worker tries next, from `j` on, the main thread being at unit `mainAt` of `n`.
+ * Never behind the main thread: the units before the one it is at are done. With `balance`, when
+ * the main thread is at the unit just before (it would soon wait for the worker), the worker leaves
+ * that unit to it and takes the one after: the main thread parses it itself, without the hand-over's
+ * encoding, and both threads stay busy. A worker ahead of the main thread takes every unit.
+ * (The main thread claims any unit nobody has: maillog-parallel.ts.)
+ */
+export function nextWorkerUnit(j: number, mainAt: number, n: number, balance: boolean): number {
+  const next = Math.max(j, mainAt);
+  return balance && next === mainAt + 1 && next + 1 < n ? next + 1 : next;
+}
+
 async function serve(input: WorkerInput): Promise<void> {
   const shared = new Int32Array(input.shared);
   const parser = new MaillogLineParser(input.zone);
@@ -72,11 +87,11 @@ async function serve(input: WorkerInput): Promise<void> {
     parentPort!.postMessage(msg, [batch.nums.buffer, batch.bytes.buffer]);
     posted++;
   };
-  for (let j = 0; j < input.units.length; j++) {
+  const n = input.units.length;
+  for (let j = 0; j < n; j++) {
     if (Atomics.load(shared, STOP)) break;
-    // Never behind the main thread: the units before the one it is at are done.
-    j = Math.max(j, Atomics.load(shared, MAIN_AT));
-    if (j >= input.units.length) break;
+    j = nextWorkerUnit(j, Atomics.load(shared, MAIN_AT), n, input.balance);
+    if (j >= n) break;
     if (Atomics.compareExchange(shared, CLAIMS + j, FREE, BY_WORKER) !== FREE) continue;
     const unit = input.units[j]!;
     parser.startFile(input.files[unit.file]!.referenceMs);

@@ -13,6 +13,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { createMailFlow } from '../../service/analysis/mail-flow.ts';
 import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
 import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
+import { nextWorkerUnit } from '../../service/sources/maillog-worker.ts';
 import { cachedWorld } from '../fixtures/expand/world.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 
@@ -34,13 +35,21 @@ async function pass(patterns: string[], threads: 1 | 2, tuning: Tuning = {}, zon
  * worker (borders between the threads' units everywhere), then all of them
  * (the worker reads each file from a later unit on, the main thread only checks).
  */
-async function assertSame(patterns: string[], tuning: Tuning, zone?: string, referenceMs?: number) {
+async function assertSame(patterns: string[], tuning: Tuning, zone?: string, referenceMs?: number, opts: { balanced?: boolean } = {}) {
   const one = await pass(patterns, 1, tuning, zone, referenceMs);
   assert.equal(one.worker, null);
   const { worker: _a, ...a } = one;
   for (const leave of [(i: number) => i % 2 === 1, () => true]) {
     const two = await pass(patterns, 2, { parallelMinBytes: 0, leaveToWorker: leave, ...tuning }, zone, referenceMs);
     assert.ok(two.worker && two.worker.units > 0, `the worker parsed part of it (${JSON.stringify(two.worker)})`);
+    assert.equal(two.worker.failure, null);
+    const { worker: _b, ...b } = two;
+    assert.deepEqual(b, a);
+  }
+  if (opts.balanced) {
+    // As in production: the threads share the units as their speed goes (nextWorkerUnit).
+    const two = await pass(patterns, 2, { parallelMinBytes: 0, ...tuning }, zone, referenceMs);
+    assert.ok(two.worker, 'a worker was started');
     assert.equal(two.worker.failure, null);
     const { worker: _b, ...b } = two;
     assert.deepEqual(b, a);
@@ -59,7 +68,7 @@ after(async () => {
 describe('maillog pass on two threads', () => {
   it('counts the real Postfix logs exactly as one thread, with units cut every few KB', async () => {
     const files = (await readdir(join(REAL, 'individual'))).filter((f) => f.endsWith('.log')).map((f) => join(REAL, 'individual', f));
-    const one = await assertSame([join(REAL, 'sample/mail.log*'), ...files], { unitBytes: 4096 });
+    const one = await assertSame([join(REAL, 'sample/mail.log*'), ...files], { unitBytes: 4096 }, undefined, undefined, { balanced: true });
     assert.ok(one.messages > 100, `${one.messages} messages`);
   });
 
@@ -71,7 +80,7 @@ describe('maillog pass on two threads', () => {
     const head = (b: Buffer) => b.subarray(0, b.lastIndexOf(0x0a, 12 << 20) + 1);
     await writeFile(join(dir, 'mail.log.2.gz'), gzipSync(head(gunzipSync(await readFile(join(logs, 'mail.log.2.gz'))))));
     await writeFile(join(dir, 'mail.log.1'), head(await readFile(join(logs, 'mail.log.1'))));
-    const one = await assertSame([join(dir, 'mail.log.2.gz'), join(dir, 'mail.log.1')], { unitBytes: 1 << 20 }, 'Asia/Tokyo', Date.parse(world.now));
+    const one = await assertSame([join(dir, 'mail.log.2.gz'), join(dir, 'mail.log.1')], { unitBytes: 1 << 20 }, 'Asia/Tokyo', Date.parse(world.now), { balanced: true });
     assert.ok(one.messages > 10_000);
   });
 
@@ -110,6 +119,20 @@ describe('maillog pass on two threads', () => {
     await writeFile(join(dir, 'rot.log'), text(0x400000));
     const one = await assertSame([join(dir, 'rot.log*')], { unitBytes: 8192 });
     assert.equal(one.messages, 8000);
+  });
+
+  it('leaves the main thread the next unit only when the worker has only just reached it', () => {
+    // The worker ahead of the main thread (at 3, the worker free for 6): it takes 6.
+    assert.equal(nextWorkerUnit(6, 3, 10, true), 6);
+    assert.equal(nextWorkerUnit(5, 3, 10, true), 5);
+    // Just in time (the main thread at 4, about to need 5): 5 is left to the main thread.
+    assert.equal(nextWorkerUnit(5, 4, 10, true), 6);
+    // Behind: it goes on from the unit the main thread is at (which that thread has usually claimed).
+    assert.equal(nextWorkerUnit(2, 4, 10, true), 4);
+    assert.equal(nextWorkerUnit(2, 3, 10, true), 3);
+    // The last unit is taken, not left; without balance, nothing is left.
+    assert.equal(nextWorkerUnit(9, 8, 10, true), 9);
+    assert.equal(nextWorkerUnit(5, 4, 10, false), 5);
   });
 
   it('runs its worker from the single-file bundle without starting the CLI in it', async () => {
