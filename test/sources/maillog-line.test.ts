@@ -205,3 +205,33 @@ describe('maillog line: time', () => {
     assert.equal(at('Jan 30 10:00:00 h postfix/qmgr[1]: 4A3B2C1D0E: removed'), '2022-01-30');
   });
 });
+
+describe('maillog line: the reused event', () => {
+  // One line of every kind, each with every optional field it can carry.
+  const LINES = [
+    'Apr 11 09:22:01 mail postfix/pickup[11234]: 4A3B2C1D0E: uid=10001 from=<noreply@example.jp>',
+    'Jun  3 10:40:57 mail postfix/smtpd[9708]: 4AA091855DA0: client=a.example[1.2.3.4], sasl_method=PLAIN, sasl_username=user@sender.com, orig_queue_id=4F5C64474F',
+    'Jan 20 19:48:05 t postfix/qmgr[1937864]: B9996EABB6: from=<sender@internal.org>, size=2239, nrcpt=2 (queue active)',
+    'Sep 30 20:46:08 n postfix/qmgr[31214]: 23EBE3D5C0: from=<a@b.com>, status=expired, returned to sender',
+    'Jun  3 10:40:57 mail postfix/smtp[9710]: 4AA091855DA0: to=<x@example.com>, relay=r[127.0.0.1]:10024, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 776E41855DB2)',
+    'Jun  3 10:40:58 mail postfix/smtp[9710]: 4AA091855DA0: to=<x@example.com>, relay=none, dsn=4.4.1, status=deferred (connect timed out)',
+    'Jun  3 10:40:59 mail postfix/qmgr[1005]: 4AA091855DA0: removed',
+    'Feb  3 22:15:01 host postfix/cleanup[4133]: 52DB01F6A: milter-reject: END-OF-MESSAGE from localhost[127.0.0.1]: 5.7.0 The limit on the number of allowed outgoing messages was exceeded; from=<info@example.jp> to=<x@y.jp> proto=ESMTP helo=<h>',
+    'Feb  3 22:15:01 host postfix/smtpd[4133]: NOQUEUE: reject: RCPT from u[5.6.7.8]: 554 5.7.1 <x@y.jp>: Relay access denied; from=<spam@bad.example> to=<x@y.jp> proto=ESMTP helo=<h>',
+    'Feb  3 22:15:01 host postfix/cleanup[4133]: 52DB01F6A: warning: header X-PHP-Originating-Script: 10001:mail.php from local; from=<a@b.jp> to=<c@d.jp>',
+    "Feb  3 22:15:01 host /usr/lib64/plesk-9.0/psa-pc-remote[5977]: REJECT during call 'limit-out' handler",
+    'Feb  3 22:15:01 host plesk-sendmail[3207]: S3207: The limit on the number of allowed outgoing messages was exceeded. Try again later.',
+  ];
+
+  it('keeps nothing of the line before: every pair of kinds reads as the second line alone', () => {
+    const fresh = LINES.map((line) => one(line));
+    for (const f of fresh) assert.equal(f.r, LINE.event);
+    for (let b = 0; b < LINES.length; b++) {
+      for (let a = 0; a < LINES.length; a++) {
+        // (The instant may differ: the first line moves the year inference on.)
+        const [, after] = parseAll([LINES[a]!, LINES[b]!]);
+        assert.deepEqual({ ...after!.e, ts: 0 }, { ...fresh[b]!.e, ts: 0 }, `${fresh[b]!.e.kind} after ${fresh[a]!.e.kind}`);
+      }
+    }
+  });
+});
