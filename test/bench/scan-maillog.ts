@@ -5,17 +5,22 @@
 //   sendtrace diagnose --json                the full diagnosis (that maillog, the sample psa through
 //                                            the plesk simulator on MariaDB, no access logs, no PHP mail.log)
 //   … each again over the unchanged log      answered from the cache
+//   senders rotated                          the same lines as a server keeps them: three older
+//                                            quarters gzipped (maillog.3.gz … .1.gz), the newest
+//                                            plain; its senders must equal the plain file's
 //   pflogsumm                                the classic Postfix log summariser (Perl)
 // BENCH_RUNS rounds (default 3), interleaved; medians of wall and CPU time,
 // MB/s, ratios to grep and to pflogsumm, peak RSS (GNU time).
 //   npm run bench         BENCH_MB=100 BENCH_RUNS=5 npm run bench
-//   BENCH_KEEP=1 keeps the generated files; BENCH_SKIP=pflogsumm,diagnose skips tools.
+//   BENCH_KEEP=1 keeps the generated files; BENCH_SKIP=pflogsumm,diagnose,rotated skips tools.
 // The psa is the sample (test/fixtures/psa/sample-panel.sql) in a private MariaDB (temp dir, unix
 // socket, stopped at the end, as in the tests), so the simulator's `plesk db` runs the mariadb client
 // as on a server (reference/plesk.md §4.3). Its sql.js binding would add a second node and a database
 // built per call (~0.4 s), which a server does not pay: decision 012.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../service/sources/run-command.ts';
@@ -56,6 +61,35 @@ try {
   }));
   const now = new Date(gen.lastMs + 60_000).toISOString();
 
+  // The rotated set: the file cut in quarters at line ends, the three older ones gzipped.
+  const rotDir = join(dir, 'rotated');
+  if (!skip.has('rotated')) {
+    await mkdir(rotDir);
+    const cuts = [0];
+    const fh = await open(file, 'r');
+    try {
+      const probe = Buffer.alloc(64 * 1024);
+      for (let q = 1; q < 4; q++) {
+        const at = Math.floor((bytes * q) / 4);
+        const { bytesRead } = await fh.read(probe, 0, probe.length, at);
+        const nl = probe.subarray(0, bytesRead).indexOf(10);
+        if (nl < 0) throw new Error(`no line end within 64 KiB of byte ${at}`);
+        cuts.push(at + nl + 1);
+      }
+    } finally {
+      await fh.close();
+    }
+    cuts.push(bytes);
+    const names = ['maillog.3.gz', 'maillog.2.gz', 'maillog.1.gz', 'maillog'];
+    const r0 = performance.now();
+    await Promise.all(names.map((name, q) => {
+      const part = createReadStream(file, { start: cuts[q]!, end: cuts[q + 1]! - 1 });
+      const out = createWriteStream(join(rotDir, name));
+      return name.endsWith('.gz') ? pipeline(part, createGzip({ level: 1 }), out) : pipeline(part, out);
+    }));
+    console.log(`rotated set written in ${((performance.now() - r0) / 1000).toFixed(1)} s`);
+  }
+
   // Measure the sources as shipped: one bundled file.
   const dist = join(repoRoot, 'dist/sendtrace.mjs');
   const b = await runCommand([process.execPath, 'build.mjs'], { cwd: repoRoot, timeoutMs: 300_000 });
@@ -75,6 +109,7 @@ try {
   };
   const cached = /answered from the cache/;
   const senders = [process.execPath, dist, 'senders', '--config', config, '--maillog', file, '--json'];
+  const rotated = [process.execPath, dist, 'senders', '--config', config, '--maillog', join(rotDir, 'maillog*'), '--json'];
   const diagnose = [process.execPath, dist, 'diagnose', '--config', config, '--now', now, '--json'];
   let first: { senders: string; diagnose: string } | null = null;
   for (let round = 0; round < RUNS; round++) {
@@ -88,6 +123,11 @@ try {
       d = record(await timed('diagnose', diagnose, dir));
       const dc = record(await timed('diagnose cached', diagnose, dir));
       if (!cached.test(dc.stderr) || dc.stdout !== d.stdout) throw new Error(`diagnose was not answered from the cache, or differently: ${dc.stderr}`);
+    }
+    if (!skip.has('rotated')) {
+      const r = record(await timed('senders rotated', rotated, dir));
+      const sendersOf = (text: string) => JSON.stringify((JSON.parse(text) as { senders: unknown }).senders);
+      if (sendersOf(r.stdout) !== sendersOf(s.stdout)) throw new Error('the rotated set gave other senders than the plain file');
     }
     if (first && (first.senders !== s.stdout || first.diagnose !== d.stdout)) throw new Error('two rounds gave different documents');
     first ??= { senders: s.stdout, diagnose: d.stdout };
