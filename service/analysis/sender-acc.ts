@@ -31,7 +31,7 @@ export class SenderAcc {
   private fromRun = 0;
 
   /** `ord`: this sender's number in order of creation, 0, 1, 2… (submit-log.ts groups by it). */
-  constructor(readonly kind: SenderKind, readonly id: string, readonly ord = 0) {}
+  constructor(readonly kind: SenderKind, readonly id: string, readonly ord: number) {}
 
   submitted(at: number, recipients: number, from: string | null, clientIp: string): void {
     this.messages++;

@@ -38,7 +38,6 @@ export const cacheKey = (parts: unknown): string => createHash('sha256').update(
 
 const entryPath = (dir: string, key: string) => join(dir, `${key}.json`);
 
-export type CacheRead = { text: string } | { text: null; damaged: boolean };
 export type CacheBytes = { bytes: Buffer } | { bytes: null; damaged: boolean };
 
 /**
@@ -59,12 +58,6 @@ export async function readCacheBytes(dir: string, key: string): Promise<CacheByt
   const head = nl > 0 && nl < 512 ? raw.toString('latin1', 0, nl) : '';
   const ok = head === JSON.stringify({ key, sha256: createHash('sha256').update(body).digest('hex') });
   return ok ? { bytes: body } : { bytes: null, damaged: true };
-}
-
-/** The text stored under `key` (readCacheBytes, as UTF-8). */
-export async function readCacheEntry(dir: string, key: string): Promise<CacheRead> {
-  const read = await readCacheBytes(dir, key);
-  return read.bytes === null ? { text: null, damaged: read.damaged } : { text: read.bytes.toString('utf8') };
 }
 
 /** Bytes encoded, hashed and written at a time: one scratch buffer, not a fresh copy of the whole text. */

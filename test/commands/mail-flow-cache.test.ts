@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
 import type { MailFlow, SenderStats } from '../../service/analysis/mail-flow.ts';
 import { prepareFlowPass, runFlowPass, type FlowPass, type FlowPassOptions } from '../../service/commands/mail-flow-pass.ts';
-import { readCacheEntry, writeCacheEntry } from '../../service/sources/state-cache.ts';
+import { writeCacheEntry } from '../../service/sources/state-cache.ts';
 import { generateMaillog } from '../bench/maillog-generator.ts';
+import { readCacheText } from '../helpers/cache-text.ts';
 
 const HOUR = 3_600_000;
 const DAMAGED = 'mail log cache: a damaged entry was replaced';
@@ -111,7 +112,7 @@ describe('mail-flow cache', () => {
   });
 
   it('replaces an entry whose records do not add up to its head, though its checksum is right', async () => {
-    const entry = await readCacheEntry(join(options.stateDir, 'cache'), key);
+    const entry = await readCacheText(join(options.stateDir, 'cache'), key);
     assert.ok(entry.text !== null);
     const lines = entry.text.split('\n');
     assert.equal(lines.at(-1), '', 'each record ends with a newline');

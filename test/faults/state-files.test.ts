@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS, openSettingsStore } from '../../service/http/settings-store.ts';
 import { SendtraceError, EXIT } from '../../service/errors.ts';
-import { openCacheDir, readCacheEntry, writeCacheEntry } from '../../service/sources/state-cache.ts';
+import { openCacheDir, writeCacheEntry } from '../../service/sources/state-cache.ts';
+import { readCacheText } from '../helpers/cache-text.ts';
 
 let dir = '';
 before(async () => {
@@ -46,16 +47,16 @@ describe('faults: corrupted state files', () => {
     assert.ok(cache.dir, 'reason' in cache ? cache.reason : '');
     const key = 'a'.repeat(64);
     await writeCacheEntry(cache.dir, key, '{"flow":1}');
-    assert.deepEqual(await readCacheEntry(cache.dir, key), { text: '{"flow":1}' });
+    assert.deepEqual(await readCacheText(cache.dir, key), { text: '{"flow":1}' });
     const [name] = (await readdir(cache.dir)).filter((n) => n.includes(key.slice(0, 16)));
     assert.ok(name, `entry file of ${key} not found`);
     const path = join(cache.dir, name);
     const bytes = await readFile(path);
     for (const bad of [bytes.subarray(0, bytes.length - 3), Buffer.concat([bytes, Buffer.from('x')]), Buffer.from('garbage'), Buffer.alloc(0)]) {
       await writeFile(path, bad);
-      assert.deepEqual(await readCacheEntry(cache.dir, key), { text: null, damaged: true });
+      assert.deepEqual(await readCacheText(cache.dir, key), { text: null, damaged: true });
     }
     await writeCacheEntry(cache.dir, key, '{"flow":2}');
-    assert.deepEqual(await readCacheEntry(cache.dir, key), { text: '{"flow":2}' });
+    assert.deepEqual(await readCacheText(cache.dir, key), { text: '{"flow":2}' });
   });
 });

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCacheDir, readCacheEntry, writeCacheEntry } from '../../service/sources/state-cache.ts';
+import { openCacheDir, writeCacheEntry } from '../../service/sources/state-cache.ts';
+import { readCacheText } from '../helpers/cache-text.ts';
 
 const CHUNK = 1 << 20;   // state-cache.ts's chunk: the edges below are placed around its multiples
 
@@ -49,7 +50,7 @@ describe('cache entry bytes', () => {
         const key = keyOf(`${c}${before}`);
         await writeCacheEntry(cacheDir, key, text);
         assert.ok((await stored(key)).equals(expectedBytes(key, text)), `${c} starting ${before} bytes before the edge`);
-        assert.deepEqual(await readCacheEntry(cacheDir, key), { text });
+        assert.deepEqual(await readCacheText(cacheDir, key), { text });
       }
     }
   });
@@ -59,7 +60,7 @@ describe('cache entry bytes', () => {
     const key = keyOf('parts');
     await writeCacheEntry(cacheDir, key, parts);
     assert.ok((await stored(key)).equals(expectedBytes(key, parts.join(''))));
-    assert.deepEqual(await readCacheEntry(cacheDir, key), { text: parts.join('') });
+    assert.deepEqual(await readCacheText(cacheDir, key), { text: parts.join('') });
   });
 
   it('encode a lone surrogate as the replacement character, as Buffer.from did, and store an empty text', async () => {
@@ -70,6 +71,6 @@ describe('cache entry bytes', () => {
     const empty = keyOf('empty');
     await writeCacheEntry(cacheDir, empty, []);
     assert.ok((await stored(empty)).equals(expectedBytes(empty, '')));
-    assert.deepEqual(await readCacheEntry(cacheDir, empty), { text: '' });
+    assert.deepEqual(await readCacheText(cacheDir, empty), { text: '' });
   });
 });
