@@ -1,17 +1,12 @@
 // Reads log files line by line as Buffer slices, for every log source (Postfix
 // maillog, PHP mail.log, access logs). Built for a 1 GB pass: two 1 MiB read
 // buffers per file (the next read runs while a chunk is split and parsed), no
-// string per line, `.gz` streamed through node:zlib. A file that cannot be
+// string per line, `.gz` inflated as it is read (gunzip.ts). A file that cannot be
 // read is a warning that names it; the other files are still read.
-import { read } from 'node:fs';
-import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import type { FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import { FileSkipped, looksBinary, openLogFile, readFailureWarning, type LogFileInfo } from './log-file-open.ts';
+import { readGzip } from './gunzip.ts';
+import { openLogFile, readFailureWarning, type LogFileInfo } from './log-file-open.ts';
 import { LineSplitter } from './line-splitter.ts';
-
-const readAt = promisify(read);
 
 export { expandPaths, orderByRotation, rotationOf, type ExpandedPaths } from './log-paths.ts';
 
@@ -50,39 +45,6 @@ async function readPlain(fh: FileHandle, first: Buffer, firstLen: number, chunk:
     position += bytesRead;
     [cur, spare] = [spare, cur];
     curLen = bytesRead;
-  }
-}
-
-async function* chunksOf(fd: number, chunk: number): AsyncGenerator<Buffer> {
-  for (let position = 0; ;) {
-    const { bytesRead, buffer } = await readAt(fd, Buffer.allocUnsafe(chunk), 0, chunk, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
-}
-
-/**
- * Streams a gzip file (any number of members) through the splitter. Reads by
- * position from a descriptor it does not own (a ReadStream would close it on
- * destroy; the descriptor may be shared with another thread).
- */
-export async function readGzip(path: string, fd: number, chunk: number, split: LineSplitter): Promise<void> {
-  const input = Readable.from(chunksOf(fd, chunk), { objectMode: false });
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  input.on('error', (err) => gunzip.destroy(err));
-  let first = true;
-  try {
-    for await (const out of input.pipe(gunzip) as AsyncIterable<Buffer>) {
-      if (first) {
-        first = false;
-        if (looksBinary(out, out.length)) throw new FileSkipped(`${path}: decompressed data looks binary, skipped`);
-      }
-      split.push(out, out.length);
-    }
-  } finally {
-    input.destroy();
-    gunzip.destroy();
   }
 }
 

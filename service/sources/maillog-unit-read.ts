@@ -4,7 +4,7 @@
 import { readSync } from 'node:fs';
 import { showableLine } from './bytes.ts';
 import { readFailureWarning } from './log-file-open.ts';
-import { readGzip } from './log-files.ts';
+import { readGzip } from './gunzip.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LINE, type MaillogEvent, type MaillogLineParser } from './maillog-line.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
