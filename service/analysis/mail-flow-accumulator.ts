@@ -9,6 +9,7 @@ import { TextCache } from '../sources/text-cache.ts';
 import { isText, LIMIT_OUT, REJECT, SCRIPT_HEADER, sameText } from './event-text.ts';
 import { MINUTE } from '../time.ts';
 import { LimitRejectCounter } from './limit-reject-counter.ts';
+import { OpenMessages } from './open-messages.ts';
 import type { MailFlow, MailFlowOptions } from './mail-flow.ts';
 import { createFlowMessage, rootOf, submittedAt, type FlowMessage } from './mail-flow-message.ts';
 import { createTally, sendersOf, tallyMessage } from './mail-flow-tally.ts';
@@ -23,7 +24,7 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
   // A message is tallied as soon as it is removed: a content filter's reply
   // (`queued as` its copy) is logged the moment the copy is queued, long before
   // the copy can be delivered and removed, so no removed message is needed later.
-  const open = new Map<QueueKey, FlowMessage>();
+  const open = new OpenMessages<FlowMessage>();
   const text = new TextCache();
   const handoffs = new RecentHandoffs(64, 10 * MINUTE, (m) => {
     if (m.closed && m.pendingHandoffs === 0) finalize(m);
@@ -51,16 +52,14 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
 
   function create(qkey: QueueKey, ts: number): FlowMessage {
     const m = createFlowMessage(qkey, ts);
-    open.set(qkey, m);
+    open.add(m);
     if (open.size > maxOpen) evictOldest();
     return m;
   }
 
-  /** Tallies the oldest tenth of the open messages in one pass (a Map iterates in insertion order). */
+  /** Tallies the oldest tenth of the open messages in one pass. */
   function evictOldest(): void {
-    let n = Math.max(1, Math.floor(maxOpen / 10));
-    for (const m of open.values()) {
-      if (n-- === 0) break;
+    for (const m of open.oldest(Math.max(1, Math.floor(maxOpen / 10)))) {
       open.delete(m.qkey);
       evicted++;
       finalize(m);

@@ -29,13 +29,14 @@ export type FlowMessage = {
   closed: boolean;                // `removed` seen
   pendingHandoffs: number;        // its unknown `queued as` lines still in RecentHandoffs (tally waits for them)
   finalized: boolean;
+  openAt: number;                 // its place in the open messages' insertion order (open-messages.ts); -1 when not open
 };
 
 export function createFlowMessage(qkey: QueueKey, ts: number): FlowMessage {
   return {
     qkey, firstTs: ts, originTs: -1, kind: null, id: '', uid: -1, clientIp: '', from: null, nrcpt: -1, queued: false,
     sent: 0, deferred: 0, bounced: 0, finals: 0, rejected: false, commandRejects: 0, limit: false, script: null,
-    parent: null, rejectCounted: false, copyRecipients: false, closed: false, pendingHandoffs: 0, finalized: false,
+    parent: null, rejectCounted: false, copyRecipients: false, closed: false, pendingHandoffs: 0, finalized: false, openAt: -1,
   };
 }
 
