@@ -46,45 +46,100 @@ export function directInflater(): DirectInflater | null {
   return { stream, handle: handle as ZlibHandle, state };
 }
 
+let direct: boolean | null = null;
+/** Whether this Node has what gunzipDirect needs (checked once per thread). */
+export function directInflateAvailable(): boolean {
+  if (direct === null) {
+    const z = directInflater();
+    z?.stream.destroy();
+    direct = z !== null;
+  }
+  return direct;
+}
+
 function checkFirst(path: string, out: Buffer, len: number): void {
   if (looksBinary(out, len)) throw new FileSkipped(`${path}: decompressed data looks binary, skipped`);
 }
 
+/**
+ * A gzip file's text, inflated forward from its start as far as it is read, the inflater kept between
+ * reads: a thread that reads several ranges of one file (maillog-unit-read.ts) inflates it once.
+ * `text[at, end)` are the next bytes, at offset `pos` of the text. `rangeEnd`: where the last range
+ * read through it ended (maillog-unit-read.ts; 0 for none yet).
+ */
+export class GzipCursor {
+  pos = 0;
+  rangeEnd = 0;
+  at = 0;
+  end = 0;
+  readonly text = Buffer.allocUnsafe(OUT_BYTES);
+  private readonly input: Buffer;
+  private inOff = 0;
+  private inLeft = 0;
+  private filePos = 0;
+  private flush: number = constants.Z_NO_FLUSH;
+  private finishing = false;
+  private more = false;           // the last call filled the output: zlib has more for the same input
+  private first = true;
+
+  constructor(readonly path: string, private readonly fd: number, chunk: number, private readonly z: DirectInflater) {
+    this.input = Buffer.allocUnsafe(chunk);
+  }
+
+  /** Makes text[at, end) non-empty; false at the end of the text. Throws the file's read or inflate error. */
+  fill(): boolean {
+    while (this.at >= this.end) {
+      if (!this.more) {
+        if (this.finishing) return false;
+        const n = readSync(this.fd, this.input, 0, this.input.length, this.filePos);
+        this.filePos += n;
+        this.inOff = 0;
+        this.inLeft = n;
+        if (n === 0) {
+          // The end of the file: Z_FINISH with no input says so (a cut member is "unexpected end of file", Z_BUF_ERROR).
+          this.finishing = true;
+          this.flush = constants.Z_FINISH;
+        }
+      }
+      this.z.handle.writeSync(this.flush, this.input, this.inOff, this.inLeft, this.text, 0, OUT_BYTES);
+      if (this.z.stream.errored) throw this.z.stream.errored;
+      const outLeft = this.z.state[0]!;
+      this.inOff += this.inLeft - this.z.state[1]!;
+      this.inLeft = this.z.state[1]!;
+      // Output space left over: this input is used up (or the stream has ended; what follows is read and judged next).
+      this.more = outLeft === 0;
+      this.at = 0;
+      this.end = OUT_BYTES - outLeft;
+      if (this.end > 0 && this.first) {
+        this.first = false;
+        checkFirst(this.path, this.text, this.end);
+      }
+    }
+    return true;
+  }
+
+  /** Moves past `n` bytes of text[at, end). */
+  take(n: number): void {
+    this.at += n;
+    this.pos += n;
+  }
+
+  close(): void {
+    this.z.stream.destroy();
+  }
+}
+
 /** Inflates the gzip file open as `fd` (read by position: the descriptor may be shared) through `sink`, on this thread. */
 export function gunzipDirect(path: string, fd: number, chunk: number, sink: ChunkSink, z: DirectInflater): void {
-  const input = Buffer.allocUnsafe(chunk);
-  const out = Buffer.allocUnsafe(OUT_BYTES);
-  let first = true;
-  let position = 0;
+  const c = new GzipCursor(path, fd, chunk, z);
   try {
-    for (;;) {
-      const n = readSync(fd, input, 0, chunk, position);
-      position += n;
-      // The end of the file: Z_FINISH with no input says so (a cut member is "unexpected end of file", Z_BUF_ERROR).
-      const flush = n === 0 ? constants.Z_FINISH : constants.Z_NO_FLUSH;
-      let inOff = 0;
-      let inLeft = n;
-      for (;;) {
-        z.handle.writeSync(flush, input, inOff, inLeft, out, 0, OUT_BYTES);
-        if (z.stream.errored) throw z.stream.errored;
-        const outLeft = z.state[0]!;
-        const have = OUT_BYTES - outLeft;
-        inOff += inLeft - z.state[1]!;
-        inLeft = z.state[1]!;
-        if (have > 0) {
-          if (first) {
-            first = false;
-            checkFirst(path, out, have);
-          }
-          sink.push(out, have);
-        }
-        // Output space left over: this input is used up (or the stream has ended).
-        if (outLeft !== 0) break;
-      }
-      if (n === 0) return;
+    while (c.fill()) {
+      const n = c.end - c.at;
+      sink.push(c.at === 0 ? c.text : c.text.subarray(c.at), n);
+      c.take(n);
     }
   } finally {
-    z.stream.destroy();
+    c.close();
   }
 }
 

@@ -61,3 +61,20 @@ export function readFailureWarning(path: string, gzip: boolean, lines: number, e
   if (err instanceof Error && 'code' in err && typeof err.code === 'string') return `cannot read ${path}: ${describeError(err)}`;
   throw err;
 }
+
+/** A read failure as it crosses between threads (a structured clone keeps neither an Error's class nor its code). */
+export type ReadError = { message: string; code: string | null; syscall: string | null; skipped: boolean };
+
+/** The failure as data; anything readFailureWarning would not explain is rethrown. */
+export function toReadError(err: unknown): ReadError {
+  if (err instanceof FileSkipped) return { message: err.message, code: null, syscall: null, skipped: true };
+  const e = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof e.code === 'string') return { message: err.message, code: e.code, syscall: e.syscall ?? null, skipped: false };
+  throw err;
+}
+
+/** The error back, for readFailureWarning. */
+export function fromReadError(r: ReadError): Error {
+  if (r.skipped) return new FileSkipped(r.message);
+  return Object.assign(new Error(r.message), { code: r.code, ...(r.syscall !== null ? { syscall: r.syscall } : {}) });
+}

@@ -6,10 +6,11 @@
 // sequential one (its year inference, starting mid-file), or the worker died,
 // the main thread parses the rest of that unit itself.
 import { MessageChannel, type Worker } from 'node:worker_threads';
+import { fromReadError, readFailureWarning } from './log-file-open.ts';
 import type { LogFileReport } from './log-files.ts';
 import { decodeEvents } from './maillog-event-codec.ts';
 import { createMaillogEvent, MaillogLineParser, type MaillogEvent } from './maillog-line.ts';
-import { copyStats, emptyStats, readUnit, type UnitResult, type UnitRun, type UnitStats } from './maillog-unit-read.ts';
+import { closeGzipCursors, copyStats, emptyStats, readUnit, type UnitResult, type UnitRun, type UnitStats } from './maillog-unit-read.ts';
 import type { UnitPlan } from './maillog-units.ts';
 import { BY_MAIN, CLAIMS, FREE, MAIN_AT, STOP, TAKEN, startMaillogWorker, type WorkerMessage } from './maillog-worker.ts';
 import type { ClockState } from './syslog-clock.ts';
@@ -110,7 +111,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       if (m.kind === 'done') {
         workerUnits++;
         if (m.state.firstMonth !== 0) parser.clock.resume(m.state);
-        return { stats: m.stats, warning: m.warning };
+        return { stats: m.stats, error: m.error };
       }
       if (m.kind === 'split') {
         if (!parser.clock.agreesWith(m.state)) {
@@ -149,9 +150,10 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       totals.lines += r.stats.lines;
       totals.unparsed += r.stats.unparsed;
       for (const e of r.stats.examples) if (totals.unparsedExamples.length < opts.maxExamples) totals.unparsedExamples.push(e);
-      if (r.warning !== null) {
+      if (r.error !== null) {
         failed.add(unit.file);
-        plan.warnings[unit.file] = r.warning;
+        // Worded here, with the lines of the whole file read before it (a unit's reader knows only its own).
+        plan.warnings[unit.file] = readFailureWarning(file.path, file.gzip, report.lines, fromReadError(r.error));
       }
     }
   } finally {
@@ -162,6 +164,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
     // The worker reads the plan's descriptors: it must be gone before they are closed.
     if (worker) await worker.terminate();
     recycling.port1.close();
+    closeGzipCursors();
   }
   for (let f = 0; f < plan.reports.length; f++) plan.reports[f]!.complete = plan.files[f] !== null && !failed.has(f);
   return {

@@ -1,10 +1,12 @@
 // Reads and parses one unit of the maillog pass (maillog-units.ts), on the
 // main thread or in the worker: the lines that start inside the unit's byte
-// range, the last one read past the range's end to its newline.
+// range, the last one read past the range's end to its newline. For a .gz
+// file the range is of its inflated text, which each thread inflates from the
+// start as far as it reads, keeping its inflater between units (GzipCursor).
 import { readSync } from 'node:fs';
 import { showableLine } from './bytes.ts';
-import { readFailureWarning } from './log-file-open.ts';
-import { readGzip } from './gunzip.ts';
+import { toReadError, type ReadError } from './log-file-open.ts';
+import { directInflateAvailable, directInflater, GzipCursor, readGzip } from './gunzip.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LINE, type MaillogEvent, type MaillogLineParser } from './maillog-line.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
@@ -25,7 +27,8 @@ export type UnitRun = {
   chunkBytes: number;
 };
 
-export type UnitResult = { stats: UnitStats; warning: string | null };
+/** `error`: what stopped the reading of the unit, if something did (the caller words it with the file's line count). */
+export type UnitResult = { stats: UnitStats; error: ReadError | null };
 
 export const emptyStats = (): UnitStats => ({ lines: 0, fileLines: 0, overlong: 0, unparsed: 0, examples: [] });
 export const copyStats = (s: UnitStats): UnitStats => ({ ...s, examples: [...s.examples] });
@@ -63,15 +66,80 @@ export async function readUnit(file: UnitFile, unit: MaillogUnit, parser: Maillo
       example(() => `${showableLine(head, 0, head.length, 80)} (line longer than 64 KiB)`);
     },
   );
-  let warning: string | null = null;
+  let error: ReadError | null = null;
   try {
-    if (file.gzip) await readGzip(file.path, file.fd, run.chunkBytes, split);
-    else readPlainRange(file.fd, unit, run.chunkBytes, split);
+    if (!file.gzip) readPlainRange(file.fd, unit, run.chunkBytes, split);
+    // Without the direct inflater, a .gz file is one unit (maillog-units.ts) read through node:zlib's stream.
+    else if (!directInflateAvailable()) await readGzip(file.path, file.fd, run.chunkBytes, split);
+    else readGzipRange(file, unit, run.chunkBytes, split);
     split.end();
   } catch (err) {
-    warning = readFailureWarning(file.path, file.gzip, stats.fileLines, err);
+    error = toReadError(err);
   }
-  return { stats, warning };
+  return { stats, error };
+}
+
+// This thread's inflaters, by descriptor, kept between the units of a file it reads.
+const cursors = new Map<number, GzipCursor>();
+
+/** Closes this thread's inflaters (after the pass; a cursor left by a unit the other thread finished). */
+export function closeGzipCursors(): void {
+  for (const c of cursors.values()) c.close();
+  cursors.clear();
+}
+
+function dropCursor(fd: number): void {
+  cursors.get(fd)?.close();
+  cursors.delete(fd);
+}
+
+/**
+ * The lines of a .gz unit, as readPlainRange's of a plain one. A cursor left by this thread's read of
+ * an earlier unit of the file sits at a line start: just after the newline that ended that unit's last
+ * line (or at the end). When this unit starts at or after where that unit ended, and the cursor is
+ * already at or past this unit's start, no line starts between the two (that newline was the first one
+ * after the earlier unit's end), so this unit's first line starts at the cursor.
+ */
+function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: LineSplitter): void {
+  let c = cursors.get(file.fd);
+  if (c && unit.start < c.rangeEnd) {
+    // A unit before this thread's last one of the file (the pass reads forward in each thread): from the start.
+    dropCursor(file.fd);
+    c = undefined;
+  }
+  if (!c) {
+    c = new GzipCursor(file.path, file.fd, chunk, directInflater()!);
+    cursors.set(file.fd, c);
+  }
+  try {
+    if (unit.start > 0 && c.pos < unit.start) {
+      // The line that straddles `start` belongs to the unit before: skip to the byte after its newline.
+      while (c.pos < unit.start - 1) {
+        if (!c.fill()) return;
+        c.take(Math.min(c.end - c.at, unit.start - 1 - c.pos));
+      }
+      split.skipLine();
+    }
+    const end = unit.end;
+    while (end < 0 || c.pos < end) {
+      if (!c.fill()) break;
+      const n = end < 0 ? c.end - c.at : Math.min(c.end - c.at, end - c.pos);
+      split.push(c.text.subarray(c.at, c.at + n), n);
+      c.take(n);
+    }
+    // Finish the line that straddles `end` (a unit's last line is its own, however long).
+    while (split.midLine && c.fill()) {
+      const nl = c.text.subarray(c.at, c.end).indexOf(10);
+      const n = nl >= 0 ? nl + 1 : c.end - c.at;
+      split.push(c.text.subarray(c.at, c.at + n), n);
+      c.take(n);
+    }
+    if (end < 0) dropCursor(file.fd);
+    else c.rangeEnd = end;
+  } catch (err) {
+    dropCursor(file.fd);
+    throw err;
+  }
 }
 
 function readPlainRange(fd: number, unit: MaillogUnit, chunk: number, split: LineSplitter): void {

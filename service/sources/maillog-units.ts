@@ -1,16 +1,22 @@
 // The maillog pass as a list of units of work in log order, so that two
-// threads can parse it (docs/decisions/001-maillog-hot-path.md): each plain
-// file is cut into byte ranges, a unit owning the lines that START inside its
-// range; a .gz file can only be read from its beginning and is one unit. The
-// files are opened and judged once, here; readers share the descriptors
-// (threads of one process share its file table), so a file rotated away
-// during the pass is still the file that was judged.
+// threads can parse it (docs/decisions/001-maillog-hot-path.md): each file is
+// cut into byte ranges, a unit owning the lines that START inside its range.
+// A .gz file is cut by the offsets of its inflated text, which the reader of
+// a unit inflates from the start (cheap next to parsing, and each thread
+// keeps its inflater from one unit to its next: docs/decisions/017); its
+// size is the one its trailer states (a guess: the last unit reads to the
+// end whatever it is). The files are opened and judged once, here; readers
+// share the descriptors (threads of one process share its file table), so a
+// file rotated away during the pass is still the file that was judged.
+import { read } from 'node:fs';
+import { promisify } from 'node:util';
+import { directInflateAvailable } from './gunzip.ts';
 import { readFailureWarning, openLogFile, type LogFileInfo } from './log-file-open.ts';
 import type { LogFileReport } from './log-files.ts';
 
 export type UnitFile = { path: string; fd: number; gzip: boolean; referenceMs: number };
 
-/** Lines starting in [start, end) of file `file`; the last unit of a file has end = -1 (to its end, growing or not). */
+/** Lines starting in [start, end) of file `file` (of its inflated text for a .gz); the last unit of a file has end = -1 (to its end, growing or not). */
 export type MaillogUnit = { file: number; start: number; end: number };
 
 export type UnitPlan = {
@@ -18,11 +24,12 @@ export type UnitPlan = {
   reports: LogFileReport[];
   warnings: Array<string | null>;         // per file, in file order
   units: MaillogUnit[];
-  bytes: number;                          // total size of the readable files
+  bytes: number;                          // total size of the readable files' text (a .gz file's as its trailer states, or its own size)
   close(): Promise<void>;
 };
 
 const PROBE = 64 * 1024;
+const readAt = promisify(read);
 
 /** `referenceMs`: until/now; a file's year reference is min(its mtime, referenceMs). */
 export async function planUnits(paths: string[], unitBytes: number, referenceMs: number): Promise<UnitPlan> {
@@ -50,14 +57,26 @@ export async function planUnits(paths: string[], unitBytes: number, referenceMs:
       continue;
     }
     Object.assign(report, { mtimeMs: info.mtimeMs, size: info.size, gzip: info.gzip });
-    plan.bytes += info.size;
-    if (info.gzip || info.size <= unitBytes) {
+    const size = !info.gzip ? info.size : directInflateAvailable() ? await inflatedSize(plan.files[i]!.fd, info.size) : 0;
+    plan.bytes += Math.max(size, info.size);
+    if (size <= unitBytes) {
       plan.units.push({ file: i, start: 0, end: -1 });
       continue;
     }
-    for (let start = 0; start < info.size; start += unitBytes) {
-      plan.units.push({ file: i, start, end: start + unitBytes >= info.size ? -1 : start + unitBytes });
+    for (let start = 0; start < size; start += unitBytes) {
+      plan.units.push({ file: i, start, end: start + unitBytes >= size ? -1 : start + unitBytes });
     }
   }
   return plan;
+}
+
+/**
+ * The inflated size a gzip file's trailer states: that of its last member, modulo 4 GiB (RFC 1952
+ * ISIZE). A log rotated by gzip(1) is one member, so it is exact up to 4 GiB; it only sizes the units.
+ */
+async function inflatedSize(fd: number, size: number): Promise<number> {
+  if (size < 18) return 0;
+  // A failing read here is met again, and reported, when the unit is read.
+  const r = await readAt(fd, Buffer.alloc(4), 0, 4, size - 4).catch(() => null);
+  return r && r.bytesRead === 4 ? r.buffer.readUInt32LE(0) : 0;
 }

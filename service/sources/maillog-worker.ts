@@ -9,10 +9,11 @@
 // the bundle this module is evaluated before main.ts, so in the worker the
 // CLI never starts (test/sources/maillog-parallel.test.ts runs the bundle).
 import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import type { ReadError } from './log-file-open.ts';
 import { EventBatchWriter, type EventBatch } from './maillog-event-codec.ts';
 import { createMaillogEvent, MaillogLineParser } from './maillog-line.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
-import { copyStats, emptyStats, readUnit, type UnitStats } from './maillog-unit-read.ts';
+import { closeGzipCursors, copyStats, emptyStats, readUnit, type UnitStats } from './maillog-unit-read.ts';
 import type { ClockState } from './syslog-clock.ts';
 
 export type WorkerInput = {
@@ -37,7 +38,7 @@ export type WorkerInput = {
  * before the unit's first event with a classic timestamp: the main thread
  * checks the year inference there (syslog-clock.ts agreesWith).
  */
-export type WorkerMessage = { unit: number; kind: 'batch' | 'split' | 'done'; batch: EventBatch; line: number; stats: UnitStats; state: ClockState; warning: string | null };
+export type WorkerMessage = { unit: number; kind: 'batch' | 'split' | 'done'; batch: EventBatch; line: number; stats: UnitStats; state: ClockState; error: ReadError | null };
 
 // Shared Int32Array slots.
 export const TAKEN = 0;        // messages the main thread has taken
@@ -75,7 +76,7 @@ async function serve(input: WorkerInput): Promise<void> {
   const reuse = () => (receiveMessageOnPort(input.recycled)?.message as EventBatch | undefined) ?? null;
   const writer = new EventBatchWriter(input.batchEvents, input.batchBytes, reuse);
   let posted = 0;
-  const post = (unit: number, kind: WorkerMessage['kind'], line: number, stats: UnitStats, warning: string | null = null) => {
+  const post = (unit: number, kind: WorkerMessage['kind'], line: number, stats: UnitStats, error: ReadError | null = null) => {
     // Back-pressure: never more than maxPending messages waiting in the main thread (memory stays bounded).
     for (;;) {
       const taken = Atomics.load(shared, TAKEN);
@@ -83,7 +84,7 @@ async function serve(input: WorkerInput): Promise<void> {
       Atomics.wait(shared, TAKEN, taken, 1000);
     }
     const batch = writer.take();
-    const msg: WorkerMessage = { unit, kind, batch, line, stats, state: parser.clock.state, warning };
+    const msg: WorkerMessage = { unit, kind, batch, line, stats, state: parser.clock.state, error };
     parentPort!.postMessage(msg, [batch.nums.buffer, batch.bytes.buffer]);
     posted++;
   };
@@ -107,8 +108,9 @@ async function serve(input: WorkerInput): Promise<void> {
       maxLineBytes: input.maxLineBytes,
       chunkBytes: input.chunkBytes,
     });
-    post(j, 'done', stats.lines, r.stats, r.warning);
+    post(j, 'done', stats.lines, r.stats, r.error);
   }
+  closeGzipCursors();
 }
 
 if (!isMainThread && workerData !== null && typeof workerData === 'object' && WORKER_KEY in workerData) {

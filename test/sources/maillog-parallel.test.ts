@@ -12,7 +12,11 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createMailFlow } from '../../service/analysis/mail-flow.ts';
 import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
+import { readLines } from '../../service/sources/log-files.ts';
 import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
+import { createMaillogEvent, MaillogLineParser } from '../../service/sources/maillog-line.ts';
+import { closeGzipCursors, readUnit } from '../../service/sources/maillog-unit-read.ts';
+import { planUnits } from '../../service/sources/maillog-units.ts';
 import { nextWorkerUnit } from '../../service/sources/maillog-worker.ts';
 import { cachedWorld } from '../fixtures/expand/world.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
@@ -94,11 +98,15 @@ describe('maillog pass on two threads', () => {
       lines.push(`Feb  3 10:00:01 h postfix/qmgr[2]: ${qid}: removed`);
     }
     await writeFile(join(dir, 'borders.log'), lines.join('\n'));
-    for (const unitBytes of [1000, 4093, 65_536]) {
-      const one = await assertSame([join(dir, 'borders.log')], { unitBytes });
-      assert.equal(one.lines, lines.length);
-      assert.equal(one.messages, 3000);
-      assert.equal(one.unparsed, 60 + 82);
+    // The same text gzipped: its units are ranges of the inflated text, and a 70 KB line spans many.
+    await writeFile(join(dir, 'borders.log.gz'), gzipSync(lines.join('\n')));
+    for (const name of ['borders.log', 'borders.log.gz']) {
+      for (const unitBytes of [1000, 4093, 65_536]) {
+        const one = await assertSame([join(dir, name)], { unitBytes });
+        assert.equal(one.lines, lines.length);
+        assert.equal(one.messages, 3000);
+        assert.equal(one.unparsed, 60 + 82);
+      }
     }
   });
 
@@ -109,7 +117,10 @@ describe('maillog pass on two threads', () => {
     // Late lines from the old year after the first January line: a worker starting on one would guess wrong.
     for (let i = 0; i < 4000; i++) lines.push(at(i % 2 ? 'Dec 31 23:59:59' : 'Jan  1 00:00:01', 4000 + i));
     await writeFile(join(dir, 'newyear.log'), `${lines.join('\n')}\n`);
-    for (const unitBytes of [3000, 20_000]) await assertSame([join(dir, 'newyear.log')], { unitBytes }, 'UTC', Date.UTC(2023, 0, 2));
+    await writeFile(join(dir, 'newyear.log.gz'), gzipSync(`${lines.join('\n')}\n`));
+    for (const name of ['newyear.log', 'newyear.log.gz']) {
+      for (const unitBytes of [3000, 20_000]) await assertSame([join(dir, name)], { unitBytes }, 'UTC', Date.UTC(2023, 0, 2));
+    }
   });
 
   it('reads .gz members and plain files mixed in rotation order', async () => {
@@ -119,6 +130,47 @@ describe('maillog pass on two threads', () => {
     await writeFile(join(dir, 'rot.log'), text(0x400000));
     const one = await assertSame([join(dir, 'rot.log*')], { unitBytes: 8192 });
     assert.equal(one.messages, 8000);
+  });
+
+  it('stops a cut .gz where one thread does, and counts its lines for the warning over all its units', async () => {
+    const text = Array.from({ length: 30_000 }, (_, i) => `Feb  3 10:00:00 h postfix/pickup[1]: ${(0x500000 + i).toString(16).toUpperCase()}: uid=1 from=<a@b.jp>`).join('\n');
+    const full = gzipSync(`${text}\n`);
+    await writeFile(join(dir, 'cut.log.1.gz'), full.subarray(0, Math.floor(full.length * 0.6)));
+    await writeFile(join(dir, 'cut.log'), text.split('\n').slice(0, 100).join('\n'));
+    const one = await assertSame([join(dir, 'cut.log*')], { unitBytes: 50_000 }, undefined, undefined, { balanced: true });
+    // The file as one sequential reader sees it: every line before the cut, in the warning's count too.
+    const whole = { lines: 0 };
+    const r = await readLines([join(dir, 'cut.log.1.gz')], () => whole.lines++);
+    assert.ok(whole.lines > 10_000 && whole.lines < 30_000, `${whole.lines} lines before the cut`);
+    assert.equal(one.files[0]!.lines, whole.lines);
+    assert.equal(one.files[0]!.complete, false);
+    assert.deepEqual(one.warnings, r.warnings);
+    assert.match(one.warnings[0]!, new RegExp(`truncated or corrupt after ${whole.lines} lines`));
+    assert.equal(one.lines, whole.lines + 100);
+  });
+
+  it('reads a .gz unit the same after a later one (the inflater starts again from the file\'s start)', async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `Feb  3 10:00:00 h postfix/pickup[1]: ${(0x600000 + i).toString(16).toUpperCase()}: uid=${i} from=<a@b.jp>`).join('\n');
+    await writeFile(join(dir, 'back.log.gz'), gzipSync(text));
+    const plan = await planUnits([join(dir, 'back.log.gz')], 20_000, Date.UTC(2023, 0, 15));
+    try {
+      assert.ok(plan.units.length >= 5, `${plan.units.length} units`);
+      const uidsOf = async (i: number) => {
+        const uids: number[] = [];
+        const parser = new MaillogLineParser('UTC');
+        parser.startFile(Date.UTC(2023, 0, 15));
+        const r = await readUnit(plan.files[0]!, plan.units[i]!, parser, createMaillogEvent(), { onEvent: (e) => uids.push(e.uid), maxExamples: 0, maxLineBytes: 65_536, chunkBytes: 4096 });
+        assert.equal(r.error, null);
+        return uids;
+      };
+      const forward: number[][] = [];
+      for (let i = 0; i < plan.units.length; i++) forward.push(await uidsOf(i));
+      assert.deepEqual(forward.flat(), Array.from({ length: 3000 }, (_, i) => i));
+      for (const i of [3, 1, 4, 0, 2]) assert.deepEqual(await uidsOf(i), forward[i], `unit ${i} read after a later one`);
+    } finally {
+      closeGzipCursors();
+      await plan.close();
+    }
   });
 
   it('leaves the main thread the next unit only when the worker has only just reached it', () => {
