@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createMailFlow } from '../../service/analysis/mail-flow.ts';
 import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
+import { inflateThroughStream } from '../../service/sources/gunzip.ts';
 import { readLines } from '../../service/sources/log-files.ts';
 import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
 import { createMaillogEvent, MaillogLineParser } from '../../service/sources/maillog-line.ts';
@@ -171,6 +172,28 @@ describe('maillog pass on two threads', () => {
       closeGzipCursors();
       await plan.close();
     }
+  });
+
+  it('reads .gz files the same through node:zlib\'s stream (a Node without the direct inflater): each one unit', async () => {
+    const world = await cachedWorld();
+    const logs = join(world.dir, 'var/log');
+    const head = (b: Buffer) => b.subarray(0, b.lastIndexOf(0x0a, 4 << 20) + 1);
+    await writeFile(join(dir, 'stream.log.2.gz'), gzipSync(head(gunzipSync(await readFile(join(logs, 'mail.log.2.gz'))))));
+    await writeFile(join(dir, 'stream.log.1'), head(await readFile(join(logs, 'mail.log.1'))));
+    const patterns = [join(dir, 'stream.log*')];
+    const tuning = { unitBytes: 1 << 20 };
+    const direct = await pass(patterns, 1, tuning, 'Asia/Tokyo', Date.parse(world.now));
+    inflateThroughStream(true);
+    try {
+      const plan = await planUnits([join(dir, 'stream.log.2.gz')], 1 << 20, Date.parse(world.now));
+      await plan.close();
+      assert.deepEqual(plan.units, [{ file: 0, start: 0, end: -1 }]);
+      const streamed = await pass(patterns, 1, tuning, 'Asia/Tokyo', Date.parse(world.now));
+      assert.deepEqual(streamed, direct);
+    } finally {
+      inflateThroughStream(false);
+    }
+    assert.ok(direct.messages > 1000);
   });
 
   it('leaves the main thread the next unit only when the worker has only just reached it', () => {
