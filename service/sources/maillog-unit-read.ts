@@ -79,13 +79,17 @@ export async function readUnit(file: UnitFile, unit: MaillogUnit, parser: Maillo
   return { stats, error };
 }
 
-// This thread's inflaters, by descriptor, kept between the units of a file it reads.
+// This thread's inflaters, by descriptor, kept between the units of a file it reads; and the files
+// whose reading failed here, with the error (a later unit of the file is refused with it at once,
+// instead of inflating the file again up to the same fault: the main thread drops those units anyway).
 const cursors = new Map<number, GzipCursor>();
+const failures = new Map<number, unknown>();
 
 /** Closes this thread's inflaters (after the pass; a cursor left by a unit the other thread finished). */
 export function closeGzipCursors(): void {
   for (const c of cursors.values()) c.close();
   cursors.clear();
+  failures.clear();
 }
 
 function dropCursor(fd: number): void {
@@ -101,6 +105,7 @@ function dropCursor(fd: number): void {
  * after the earlier unit's end), so this unit's first line starts at the cursor.
  */
 function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: LineSplitter): void {
+  if (failures.has(file.fd)) throw failures.get(file.fd);
   let c = cursors.get(file.fd);
   if (c && unit.start < c.rangeEnd) {
     // A unit before this thread's last one of the file (the pass reads forward in each thread): from the start.
@@ -138,6 +143,7 @@ function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: 
     else c.rangeEnd = end;
   } catch (err) {
     dropCursor(file.fd);
+    failures.set(file.fd, err);
     throw err;
   }
 }

@@ -73,10 +73,11 @@ export async function planUnits(paths: string[], unitBytes: number, referenceMs:
 /**
  * The inflated size a gzip file's trailer states: that of its last member, modulo 4 GiB (RFC 1952
  * ISIZE). A log rotated by gzip(1) is one member, so it is exact up to 4 GiB; it only sizes the units.
+ * Deflate expands at most ~1032-fold: a trailer claiming more (a forged file) is not believed.
  */
 async function inflatedSize(fd: number, size: number): Promise<number> {
   if (size < 18) return 0;
   // A failing read here is met again, and reported, when the unit is read.
   const r = await readAt(fd, Buffer.alloc(4), 0, 4, size - 4).catch(() => null);
-  return r && r.bytesRead === 4 ? r.buffer.readUInt32LE(0) : 0;
+  return r && r.bytesRead === 4 ? Math.min(r.buffer.readUInt32LE(0), size * 1032) : 0;
 }
