@@ -59,19 +59,26 @@ function hourDeltas(s: SenderStats, which: keyof HourCounts): number[] {
 }
 
 export function storeFlow(f: MailFlow): StoredFlow {
+  return { ...storedRest(f), minuteByUid: [...f.minuteByUid].map(([uid, m]) => [uid, flat(m)]), senders: [...f.senders.values()].map(senderTuple) };
+}
+
+/** Everything but the senders and the per-minute counts. */
+function storedRest(f: MailFlow): Omit<StoredFlow, 'senders' | 'minuteByUid'> {
   const lr = f.limitRejects;
   return {
     lines: f.lines, unparsed: f.unparsed, unparsedExamples: f.unparsedExamples, messages: f.messages,
     firstTs: f.firstTs, lastTs: f.lastTs, unattributed: f.unattributed, reinjections: f.reinjections, evicted: f.evicted,
     droppedSenders: f.droppedSenders, totals: f.totals,
     limitRejects: { total: lr.total, handlerRejects: lr.handlerRejects, hourly: flat(lr.hourly), byFrom: flat(lr.byFrom), first: lr.first, last: lr.last },
-    minuteByUid: [...f.minuteByUid].map(([uid, m]) => [uid, flat(m)]),
-    senders: [...f.senders.values()].map((s) => [
-      s.kind, s.id, s.messages, s.recipients, s.sent, s.deferred, s.bounced, s.rejected, s.limitRejected,
-      s.firstSeen, s.lastSeen, s.peakHour?.start ?? null, s.peakHour?.messages ?? 0,
-      hourDeltas(s, 'hours'), hourDeltas(s, 'limitHours'), flat(s.fromAddresses), flat(s.clientIps), flat(s.scripts),
-    ]),
   };
+}
+
+function senderTuple(s: SenderStats): SenderTupleData {
+  return [
+    s.kind, s.id, s.messages, s.recipients, s.sent, s.deferred, s.bounced, s.rejected, s.limitRejected,
+    s.firstSeen, s.lastSeen, s.peakHour?.start ?? null, s.peakHour?.messages ?? 0,
+    hourDeltas(s, 'hours'), hourDeltas(s, 'limitHours'), flat(s.fromAddresses), flat(s.clientIps), flat(s.scripts),
+  ];
 }
 
 type SenderTupleData = StoredFlow['senders'][number];
@@ -148,10 +155,17 @@ class LazyMap<K, V> implements ReadonlyMap<K, V> {
  */
 export type FlowHead = Omit<StoredFlow, 'senders' | 'minuteByUid'> & { senderKeys: string[]; minuteUids: number[] };
 
-export function flowRecords(f: MailFlow): { head: FlowHead; records: string[] } {
-  const { senders, minuteByUid, ...rest } = storeFlow(f);
-  const head: FlowHead = { ...rest, senderKeys: senders.map((t) => `${t[0]}:${t[1]}`), minuteUids: minuteByUid.map(([uid]) => uid) };
-  return { head, records: [...senders.map((t) => JSON.stringify(t)), ...minuteByUid.map(([, m]) => JSON.stringify(m))] };
+export function flowRecords(f: MailFlow): { records: Iterable<string>; head: () => FlowHead } {
+  // Each record is made when asked for: written at once, it is garbage before the next collection
+  // (held until all were made, they were copied by every scavenge of the tail: decision 017).
+  function* records(): Generator<string> {
+    for (const s of f.senders.values()) yield JSON.stringify(senderTuple(s));
+    for (const m of f.minuteByUid.values()) yield JSON.stringify(flat(m));
+  }
+  const head = (): FlowHead => ({
+    ...storedRest(f), senderKeys: [...f.senders.values()].map((s) => `${s.kind}:${s.id}`), minuteUids: [...f.minuteByUid.keys()],
+  });
+  return { records: records(), head };
 }
 
 /** The flow flowRecords() stored; `record(i)` gives the i-th record's text (called once per record, when its value is first read). */

@@ -18,7 +18,7 @@ import { expandMaillog, scanMaillogFiles } from '../sources/maillog-scan.ts';
 import { cacheKey, openCacheDir, readCacheBytes, writeCacheEntry } from '../sources/state-cache.ts';
 
 /** Bump when the parser or the accumulator changes what they compute, or the entry's layout (the bundle's hash changes anyway). */
-const FORMAT = 2;
+const FORMAT = 3;
 
 export type FlowPassOptions = MailFlowOptions & {
   patterns: string[];
@@ -41,31 +41,42 @@ export type FlowPass = {
 /** What a pass depends on, known before reading any line. `key` is null when the result cannot be cached. */
 export type PreparedPass = { options: FlowPassOptions; expanded: ExpandedPaths; cacheDir: string | null; key: string | null; notes: string[] };
 
-// A cache entry: this head as one JSON line, then the flow's records (mail-flow-codec.ts), each
-// followed by a newline; `lengths` are their byte lengths, so a record is found without a scan.
+// A cache entry: the flow's records (mail-flow-codec.ts), each followed by a newline, then this head
+// as one JSON line; `lengths` are the records' byte lengths, so a record is found without a scan.
+// The head comes last: its lengths are known once the records, made one at a time, are written.
 type StoredHead = { flow: FlowHead; files: LogFileReport[]; readable: number; lengths: number[] };
 
-/** The entry's text as parts (writeCacheEntry encodes them in turn: no 5 MB string is joined). */
-function encodeEntry(flow: MailFlow, files: LogFileReport[], readable: number): string[] {
-  const { head, records } = flowRecords(flow);
-  const lengths = records.map((r) => Buffer.byteLength(r));
-  const parts = [JSON.stringify({ flow: head, files, readable, lengths } satisfies StoredHead), '\n'];
-  for (const r of records) parts.push(r, '\n');
-  return parts;
+/** The entry's text as parts (writeCacheEntry encodes each as it comes: no record outlives its writing). */
+function* encodeEntry(flow: MailFlow, files: LogFileReport[], readable: number): Generator<string> {
+  const { records, head } = flowRecords(flow);
+  const lengths: number[] = [];
+  for (const r of records) {
+    lengths.push(Buffer.byteLength(r));
+    yield r;
+    yield '\n';
+  }
+  yield JSON.stringify({ flow: head(), files, readable, lengths } satisfies StoredHead);
+  yield '\n';
 }
 
 /** The stored pass; null when the records do not add up to the head (damaged: a miss). Records are parsed when first read. */
 function decodeEntry(bytes: Buffer): { flow: MailFlow; files: LogFileReport[]; readable: number } | null {
-  const nl = bytes.indexOf(10);
-  if (nl < 0) return null;
-  const d = JSON.parse(bytes.toString('utf8', 0, nl)) as StoredHead;
+  if (bytes.length === 0 || bytes[bytes.length - 1] !== 10) return null;
+  const headAt = bytes.lastIndexOf(10, bytes.length - 2) + 1;
+  let d: StoredHead | null;
+  try {
+    d = JSON.parse(bytes.toString('utf8', headAt, bytes.length - 1)) as StoredHead | null;
+  } catch {
+    return null;
+  }
+  if (d === null || typeof d !== 'object' || !Array.isArray(d.lengths)) return null;
   const starts: number[] = new Array<number>(d.lengths.length);
-  let at = nl + 1;
+  let at = 0;
   for (let i = 0; i < d.lengths.length; i++) {
     starts[i] = at;
     at += d.lengths[i]! + 1;
   }
-  if (at !== bytes.length) return null;
+  if (at !== headAt) return null;
   const record = (i: number) => bytes.toString('utf8', starts[i], starts[i]! + d.lengths[i]!);
   return { flow: loadFlow(d.flow, record), files: d.files, readable: d.readable };
 }

@@ -73,7 +73,7 @@ const encoder = new TextEncoder();
  * encoding itself (decision 012, last addendum). The header's length does not depend on the
  * digest (64 hex digits), so the body's offset is known before it is hashed.
  */
-export async function writeCacheEntry(dir: string, key: string, text: string | readonly string[]): Promise<void> {
+export async function writeCacheEntry(dir: string, key: string, text: string | Iterable<string>): Promise<void> {
   const path = entryPath(dir, key);
   const tmp = join(dir, `.${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

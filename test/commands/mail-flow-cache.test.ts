@@ -115,10 +115,18 @@ describe('mail-flow cache', () => {
     const entry = await readCacheText(join(options.stateDir, 'cache'), key);
     assert.ok(entry.text !== null);
     const lines = entry.text.split('\n');
-    assert.equal(lines.at(-1), '', 'each record ends with a newline');
-    const headLengths = (JSON.parse(lines[0]!) as { lengths: number[] }).lengths;
+    assert.equal(lines.at(-1), '', 'each line ends with a newline');
+    // The records, then the head (their lengths are known once they are written).
+    const headLengths = (JSON.parse(lines.at(-2)!) as { lengths: number[] }).lengths;
     assert.equal(lines.length - 2, headLengths.length, 'a record per length');
-    for (const text of [`${entry.text}[]\n`, lines.slice(0, -2).join('\n') + '\n', entry.text.replace(/\n\[/, '\n[ ')]) {
+    const variants = [
+      `[]\n${entry.text}`,                                   // a record more than the head counts
+      lines.slice(1).join('\n'),                              // a record less
+      entry.text.replace(/\n\[/, '\n[ '),                     // a record longer than its length
+      `${entry.text}[]\n`,                                   // no head at the end
+      `${entry.text}{"lengths":\n`,                          // a head that does not parse
+    ];
+    for (const text of variants) {
       await writeCacheEntry(join(options.stateDir, 'cache'), key, text);
       const again = await pass();
       assert.equal(again.cache, 'stored');
