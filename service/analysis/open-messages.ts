@@ -14,7 +14,7 @@ import type { QueueKey } from '../sources/queue-key.ts';
 /** What the table needs of a message: its key, and a slot for its place in the insertion order. */
 export type OpenEntry = { qkey: QueueKey; openAt: number };
 
-const MIN_CAPACITY = 1024;
+const START_SLOTS = 2048;      // a table at most half full: 1,024 open messages before it grows
 
 function hashNumber(k: number): number {
   // Keys are integers below 2^53 (queue-key.ts): both halves mixed.
@@ -33,24 +33,14 @@ function hashString(k: string): number {
 
 export class OpenMessages<T extends OpenEntry> {
   // Slot i holds a message when vals[i] !== null; its key is nums[i] (strs[i] === null) or strs[i].
-  private nums: Float64Array;
-  private strs: Array<string | null>;
-  private vals: Array<T | null>;
-  private mask: number;
+  private nums = new Float64Array(START_SLOTS);
+  private strs: Array<string | null> = new Array<string | null>(START_SLOTS).fill(null);
+  private vals: Array<T | null> = new Array<T | null>(START_SLOTS).fill(null);
+  private mask = START_SLOTS - 1;
   private count = 0;
   // Insertion order: messages at [0, orderLen), null where one was deleted (its openAt said where).
-  private order: Array<T | null>;
+  private order: Array<T | null> = new Array<T | null>(START_SLOTS / 2).fill(null);
   private orderLen = 0;
-
-  constructor(capacity = MIN_CAPACITY) {
-    let c = MIN_CAPACITY;
-    while (c < capacity * 2) c *= 2;
-    this.nums = new Float64Array(c);
-    this.strs = new Array<string | null>(c).fill(null);
-    this.vals = new Array<T | null>(c).fill(null);
-    this.mask = c - 1;
-    this.order = new Array<T | null>(c / 2).fill(null);
-  }
 
   get size(): number {
     return this.count;
@@ -63,12 +53,8 @@ export class OpenMessages<T extends OpenEntry> {
 
   /** Adds a message whose key is not in the table (the accumulator deletes a life before it starts the next). */
   add(m: T): void {
-    if (this.find(m.qkey) >= 0) throw new Error(`internal: queue key ${String(m.qkey)} is open already`);
-    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
-    const key = m.qkey;
-    let i = typeof key === 'number' ? hashNumber(key) & this.mask : hashString(key) & this.mask;
-    while (this.vals[i] !== null) i = (i + 1) & this.mask;
-    this.put(i, key, m);
+    if ((this.count + 1) * 2 > this.vals.length) this.grow();
+    this.insert(m.qkey, m);
     this.count++;
     if (this.orderLen === this.order.length) this.compactOrder();
     m.openAt = this.orderLen;
@@ -86,9 +72,8 @@ export class OpenMessages<T extends OpenEntry> {
     const mask = this.mask;
     for (let j = (i + 1) & mask; this.vals[j] !== null; j = (j + 1) & mask) {
       const k = this.strs[j] ?? this.nums[j]!;
-      const home = typeof k === 'number' ? hashNumber(k) & mask : hashString(k) & mask;
       // The message at j may move to i if i lies cyclically in [home, j).
-      if (((j - home) & mask) >= ((j - i) & mask)) {
+      if (((j - this.home(k)) & mask) >= ((j - i) & mask)) {
         this.put(i, k, this.vals[j]!);
         i = j;
       }
@@ -130,18 +115,27 @@ export class OpenMessages<T extends OpenEntry> {
     this.orderLen = 0;
   }
 
+  /** The slot a key's probe starts at. */
+  private home(key: QueueKey): number {
+    return (typeof key === 'number' ? hashNumber(key) : hashString(key)) & this.mask;
+  }
+
+  private holds(i: number, key: QueueKey): boolean {
+    return typeof key === 'number' ? this.nums[i] === key && this.strs[i] === null : this.strs[i] === key;
+  }
+
   private find(key: QueueKey): number {
-    const mask = this.mask;
-    if (typeof key === 'number') {
-      for (let i = hashNumber(key) & mask; ; i = (i + 1) & mask) {
-        if (this.vals[i] === null) return -1;
-        if (this.nums[i] === key && this.strs[i] === null) return i;
-      }
+    for (let i = this.home(key); this.vals[i] !== null; i = (i + 1) & this.mask) if (this.holds(i, key)) return i;
+    return -1;
+  }
+
+  /** Puts m in the first free slot of its key's run (which is where the key would be if it were there). */
+  private insert(key: QueueKey, m: T): void {
+    let i = this.home(key);
+    for (; this.vals[i] !== null; i = (i + 1) & this.mask) {
+      if (this.holds(i, key)) throw new Error(`internal: queue key ${String(key)} is open already`);
     }
-    for (let i = hashString(key) & mask; ; i = (i + 1) & mask) {
-      if (this.vals[i] === null) return -1;
-      if (this.strs[i] === key) return i;
-    }
+    this.put(i, key, m);
   }
 
   private put(i: number, key: QueueKey, m: T): void {
@@ -175,18 +169,14 @@ export class OpenMessages<T extends OpenEntry> {
 
   private grow(): void {
     const { nums, strs, vals } = this;
-    const c = (this.mask + 1) * 2;
+    const c = vals.length * 2;
     this.nums = new Float64Array(c);
     this.strs = new Array<string | null>(c).fill(null);
     this.vals = new Array<T | null>(c).fill(null);
     this.mask = c - 1;
     for (let i = 0; i < vals.length; i++) {
       const m = vals[i]!;
-      if (m === null) continue;
-      const k = strs[i] ?? nums[i]!;
-      let j = typeof k === 'number' ? hashNumber(k) & this.mask : hashString(k) & this.mask;
-      while (this.vals[j] !== null) j = (j + 1) & this.mask;
-      this.put(j, k, m);
+      if (m !== null) this.insert(strs[i] ?? nums[i]!, m);
     }
   }
 }

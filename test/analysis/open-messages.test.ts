@@ -64,7 +64,7 @@ describe('open messages', () => {
   it('grows past its first capacity and keeps the order over compactions', () => {
     const t = new OpenMessages<Msg>();
     const model = new Map<QueueKey, Msg>();
-    // 5,000 open at once (the table starts at 1,024 slots), then every other one closed, then as many new ones.
+    // 5,000 open at once (the table starts with room for 1,024), then every other one closed, then as many new ones.
     for (let i = 0; i < 5000; i++) {
       const m: Msg = { qkey: i * 16 + 5, openAt: -1, n: i };
       t.add(m);

@@ -62,6 +62,19 @@ async function assertSame(patterns: string[], tuning: Tuning, zone?: string, ref
   return one;
 }
 
+/**
+ * The fixture world's rotated maillog (`mail.log.2.gz`, `mail.log.1`), each cut to its first `bytes`
+ * at a line end, written to `<name>.2.gz` and `<name>.1` in the test folder.
+ */
+async function worldHead(name: string, bytes: number) {
+  const world = await cachedWorld();
+  const logs = join(world.dir, 'var/log');
+  const head = (b: Buffer) => b.subarray(0, b.lastIndexOf(0x0a, bytes) + 1);
+  await writeFile(join(dir, `${name}.2.gz`), gzipSync(head(gunzipSync(await readFile(join(logs, 'mail.log.2.gz'))))));
+  await writeFile(join(dir, `${name}.1`), head(await readFile(join(logs, 'mail.log.1'))));
+  return world;
+}
+
 let dir = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sendtrace-parallel-'));
@@ -78,13 +91,9 @@ describe('maillog pass on two threads', () => {
   });
 
   it('counts the fixture world (rotated logs, a .gz) exactly as one thread', async () => {
-    const world = await cachedWorld();
-    const logs = join(world.dir, 'var/log');
-    // The world's logs are 280 MB; their first 12 MB each (cut at a line end) keep every kind of line and the
-    // rotation (.gz, then plain) at a twentieth of the time, three passes over them being the test.
-    const head = (b: Buffer) => b.subarray(0, b.lastIndexOf(0x0a, 12 << 20) + 1);
-    await writeFile(join(dir, 'mail.log.2.gz'), gzipSync(head(gunzipSync(await readFile(join(logs, 'mail.log.2.gz'))))));
-    await writeFile(join(dir, 'mail.log.1'), head(await readFile(join(logs, 'mail.log.1'))));
+    // The world's logs are 280 MB; their first 12 MB each keep every kind of line and the rotation
+    // (.gz, then plain) at a twentieth of the time, three passes over them being the test.
+    const world = await worldHead('mail.log', 12 << 20);
     const one = await assertSame([join(dir, 'mail.log.2.gz'), join(dir, 'mail.log.1')], { unitBytes: 1 << 20 }, 'Asia/Tokyo', Date.parse(world.now), { balanced: true });
     assert.ok(one.messages > 10_000);
   });
@@ -175,11 +184,7 @@ describe('maillog pass on two threads', () => {
   });
 
   it('reads .gz files the same through node:zlib\'s stream (a Node without the direct inflater): each one unit', async () => {
-    const world = await cachedWorld();
-    const logs = join(world.dir, 'var/log');
-    const head = (b: Buffer) => b.subarray(0, b.lastIndexOf(0x0a, 4 << 20) + 1);
-    await writeFile(join(dir, 'stream.log.2.gz'), gzipSync(head(gunzipSync(await readFile(join(logs, 'mail.log.2.gz'))))));
-    await writeFile(join(dir, 'stream.log.1'), head(await readFile(join(logs, 'mail.log.1'))));
+    const world = await worldHead('stream.log', 4 << 20);
     const patterns = [join(dir, 'stream.log*')];
     const tuning = { unitBytes: 1 << 20 };
     const direct = await pass(patterns, 1, tuning, 'Asia/Tokyo', Date.parse(world.now));
