@@ -5,19 +5,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BucketCounts } from '../../service/analysis/counters.ts';
+import { seededBelow } from '../helpers/prng.ts';
 
 const HOUR = 3_600_000;
-
-/** A deterministic stream of numbers (xorshift), so a failure can be replayed. */
-function random(seed: number) {
-  let x = seed;
-  return (below: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % below;
-  };
-}
 
 /** What BucketCounts stands for: bucket start → count, in time order; the peak is the earliest fullest. */
 function model(adds: Array<[number, number]>, unit: number) {
@@ -35,7 +25,7 @@ function model(adds: Array<[number, number]>, unit: number) {
 describe('bucket counts', () => {
   it('counts as a time-ordered map of buckets, whatever order the adds come in', () => {
     for (const seed of [3, 11, 2022]) {
-      const next = random(seed);
+      const next = seededBelow(seed);
       const c = new BucketCounts(HOUR);
       const adds: Array<[number, number]> = [];
       let t = Date.UTC(2022, 0, 20);

@@ -6,19 +6,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenMessages, type OpenEntry } from '../../service/analysis/open-messages.ts';
 import { queueKeyOf, type QueueKey } from '../../service/sources/queue-key.ts';
+import { seededBelow } from '../helpers/prng.ts';
 
 type Msg = OpenEntry & { n: number };
-
-/** A deterministic stream of numbers (xorshift), so a failure can be replayed. */
-function random(seed: number) {
-  let x = seed;
-  return (below: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % below;
-  };
-}
 
 function assertSame(t: OpenMessages<Msg>, model: Map<QueueKey, Msg>, where: string) {
   assert.equal(t.size, model.size, `${where}: size`);
@@ -29,7 +19,7 @@ function assertSame(t: OpenMessages<Msg>, model: Map<QueueKey, Msg>, where: stri
 describe('open messages', () => {
   it('answers as a Map through a long churn of adds and deletes, with keys that collide', () => {
     for (const seed of [1, 7, 2024]) {
-      const next = random(seed);
+      const next = seededBelow(seed);
       const t = new OpenMessages<Msg>();
       const model = new Map<QueueKey, Msg>();
       // Few distinct keys for a table of 2,048 slots: every key comes back many times, runs of neighbours form.

@@ -10,3 +10,9 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Seeded integers in [0, below): a replayable stream of choices for model tests. */
+export function seededBelow(seed: number): (below: number) => number {
+  const next = mulberry32(seed);
+  return (below) => Math.floor(next() * below);
+}
