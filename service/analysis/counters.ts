@@ -1,7 +1,7 @@
 // Compact counters for the per-sender accumulation. On a 1 GB log a sender
-// is touched once per message, so these avoid Map churn: TopK keeps two small
-// arrays; BucketCounts keeps two small-integer arrays in time order. Both turn
-// into the Maps of the MailFlow contract once, at the end.
+// is touched once per message, so these avoid Map churn: TopK keeps three small
+// arrays; BucketCounts keeps one typed array of (bucket, count) pairs in time
+// order. Both turn into the Maps of the MailFlow contract once, at the end.
 
 /**
  * The `cap` most frequent keys, approximately (the space-saving sketch): when
@@ -10,8 +10,6 @@
  */
 // `add(key, n)` counts as n adds in a row, in both: callers may hold back a
 // run of repeats and add it at once (sender-acc.ts).
-
-const EMPTY = new Float64Array(0);
 
 /** A cheap fingerprint of a string (length and three characters): unequal fingerprints, unequal strings. */
 function fingerprint(key: string): number {
@@ -66,6 +64,8 @@ export class TopK {
     return new Map(order.map((i) => [this.keys[i]!, this.counts[i]!]));
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 /**
  * Counts per time bucket (bucket = floor(ms / unit)); arrives mostly in time order.
