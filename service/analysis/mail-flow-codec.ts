@@ -163,7 +163,7 @@ export function flowRecords(f: MailFlow): { records: Iterable<string>; head: () 
     for (const m of f.minuteByUid.values()) yield JSON.stringify(flat(m));
   }
   const head = (): FlowHead => ({
-    ...storedRest(f), senderKeys: [...f.senders.values()].map((s) => `${s.kind}:${s.id}`), minuteUids: [...f.minuteByUid.keys()],
+    ...storedRest(f), senderKeys: [...f.senders.keys()], minuteUids: [...f.minuteByUid.keys()],
   });
   return { records: records(), head };
 }

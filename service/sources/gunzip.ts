@@ -67,13 +67,26 @@ function checkFirst(path: string, out: Buffer, len: number): void {
   if (looksBinary(out, len)) throw new FileSkipped(`${path}: decompressed data looks binary, skipped`);
 }
 
+/** A file's text read forward: `text[at, end)` are the next bytes, at offset `pos` of the text. */
+export type TextCursor = {
+  readonly pos: number;
+  readonly at: number;
+  readonly end: number;
+  readonly text: Buffer;
+  /** Makes text[at, end) non-empty; false at the end of the text. */
+  fill(): boolean;
+  /** Moves past `n` bytes of text[at, end). */
+  take(n: number): void;
+  /** Moves forward to offset `pos` (not behind the cursor); false when the text ends before it. */
+  skipTo(pos: number): boolean;
+};
+
 /**
  * A gzip file's text, inflated forward from its start as far as it is read, the inflater kept between
  * reads: a thread that reads several ranges of one file (maillog-unit-read.ts) inflates it once.
- * `text[at, end)` are the next bytes, at offset `pos` of the text. `rangeEnd`: where the last range
- * read through it ended (maillog-unit-read.ts; 0 for none yet).
+ * `rangeEnd`: where the last range read through it ended (maillog-unit-read.ts; 0 for none yet).
  */
-export class GzipCursor {
+export class GzipCursor implements TextCursor {
   pos = 0;
   rangeEnd = 0;
   at = 0;
@@ -128,6 +141,15 @@ export class GzipCursor {
   take(n: number): void {
     this.at += n;
     this.pos += n;
+  }
+
+  /** Inflates up to offset `pos`, dropping the text before it. */
+  skipTo(pos: number): boolean {
+    while (this.pos < pos) {
+      if (!this.fill()) return false;
+      this.take(Math.min(this.end - this.at, pos - this.pos));
+    }
+    return true;
   }
 
   close(): void {

@@ -6,7 +6,7 @@
 import { readSync } from 'node:fs';
 import { showableLine } from './bytes.ts';
 import { toReadError, type ReadError } from './log-file-open.ts';
-import { directInflateAvailable, directInflater, GzipCursor, readGzip } from './gunzip.ts';
+import { directInflateAvailable, directInflater, GzipCursor, gunzipStreamed, type TextCursor } from './gunzip.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LINE, type MaillogEvent, type MaillogLineParser } from './maillog-line.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
@@ -68,9 +68,9 @@ export async function readUnit(file: UnitFile, unit: MaillogUnit, parser: Maillo
   );
   let error: ReadError | null = null;
   try {
-    if (!file.gzip) readPlainRange(file.fd, unit, run.chunkBytes, split);
+    if (!file.gzip) readRange(new PlainCursor(file.fd, run.chunkBytes), unit, split);
     // Without the direct inflater, a .gz file is one unit (maillog-units.ts) read through node:zlib's stream.
-    else if (!directInflateAvailable()) await readGzip(file.path, file.fd, run.chunkBytes, split);
+    else if (!directInflateAvailable()) await gunzipStreamed(file.path, file.fd, run.chunkBytes, split);
     else readGzipRange(file, unit, run.chunkBytes, split);
     split.end();
   } catch (err) {
@@ -98,11 +98,11 @@ function dropCursor(fd: number): void {
 }
 
 /**
- * The lines of a .gz unit, as readPlainRange's of a plain one. A cursor left by this thread's read of
- * an earlier unit of the file sits at a line start: just after the newline that ended that unit's last
- * line (or at the end). When this unit starts at or after where that unit ended, and the cursor is
- * already at or past this unit's start, no line starts between the two (that newline was the first one
- * after the earlier unit's end), so this unit's first line starts at the cursor.
+ * The lines of a .gz unit. A cursor left by this thread's read of an earlier unit of the file sits
+ * at a line start: just after the newline that ended that unit's last line (or at the end). When
+ * this unit starts at or after where that unit ended, and the cursor is already at or past this
+ * unit's start, no line starts between the two (that newline was the first one after the earlier
+ * unit's end), so this unit's first line starts at the cursor (readRange).
  */
 function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: LineSplitter): void {
   if (failures.has(file.fd)) throw failures.get(file.fd);
@@ -117,30 +117,9 @@ function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: 
     cursors.set(file.fd, c);
   }
   try {
-    if (unit.start > 0 && c.pos < unit.start) {
-      // The line that straddles `start` belongs to the unit before: skip to the byte after its newline.
-      while (c.pos < unit.start - 1) {
-        if (!c.fill()) return;
-        c.take(Math.min(c.end - c.at, unit.start - 1 - c.pos));
-      }
-      split.skipLine();
-    }
-    const end = unit.end;
-    while (end < 0 || c.pos < end) {
-      if (!c.fill()) break;
-      const n = end < 0 ? c.end - c.at : Math.min(c.end - c.at, end - c.pos);
-      split.push(c.text.subarray(c.at, c.at + n), n);
-      c.take(n);
-    }
-    // Finish the line that straddles `end` (a unit's last line is its own, however long).
-    while (split.midLine && c.fill()) {
-      const nl = c.text.subarray(c.at, c.end).indexOf(10);
-      const n = nl >= 0 ? nl + 1 : c.end - c.at;
-      split.push(c.text.subarray(c.at, c.at + n), n);
-      c.take(n);
-    }
-    if (end < 0) dropCursor(file.fd);
-    else c.rangeEnd = end;
+    readRange(c, unit, split);
+    if (unit.end < 0) dropCursor(file.fd);
+    else c.rangeEnd = unit.end;
   } catch (err) {
     dropCursor(file.fd);
     failures.set(file.fd, err);
@@ -148,30 +127,59 @@ function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: 
   }
 }
 
-function readPlainRange(fd: number, unit: MaillogUnit, chunk: number, split: LineSplitter): void {
-  const buf = Buffer.allocUnsafe(chunk);
-  let pos = unit.start;
-  if (pos > 0) {
-    // The line that straddles `start` belongs to the unit before: skip to the byte after its newline.
+/** A plain file's bytes read forward by position (the descriptor is shared), as GzipCursor reads a .gz file's text. */
+class PlainCursor implements TextCursor {
+  pos = 0;
+  at = 0;
+  end = 0;
+  readonly text: Buffer;
+
+  constructor(private readonly fd: number, chunk: number) {
+    this.text = Buffer.allocUnsafe(chunk);
+  }
+
+  fill(): boolean {
+    if (this.at < this.end) return true;
+    this.at = 0;
+    this.end = readSync(this.fd, this.text, 0, this.text.length, this.pos);
+    return this.end > 0;
+  }
+
+  take(n: number): void {
+    this.at += n;
+    this.pos += n;
+  }
+
+  skipTo(pos: number): boolean {
+    this.pos = pos;
+    this.at = this.end = 0;
+    return true;
+  }
+}
+
+/**
+ * The lines that start in [unit.start, unit.end) of the text under the cursor, the last one read
+ * past the end to its newline. The line that straddles `start` belongs to the unit before: the
+ * cursor skips to `start - 1`, and the splitter to the byte after the next newline (a newline at
+ * `start - 1` ends that line, and the unit's first line starts at `start`). A cursor already at or
+ * past `start` sits at a line start (readGzipRange).
+ */
+function readRange(c: TextCursor, unit: MaillogUnit, split: LineSplitter): void {
+  if (unit.start > 0 && c.pos < unit.start) {
+    if (!c.skipTo(unit.start - 1)) return;
     split.skipLine();
-    pos--;
   }
   const end = unit.end;
-  for (;;) {
-    const want = end < 0 ? chunk : Math.min(chunk, end - pos);
-    if (want <= 0) break;
-    const n = readSync(fd, buf, 0, want, pos);
-    if (n === 0) return;
-    split.push(buf, n);
-    pos += n;
+  while ((end < 0 || c.pos < end) && c.fill()) {
+    const n = end < 0 ? c.end - c.at : Math.min(c.end - c.at, end - c.pos);
+    split.push(c.text.subarray(c.at, c.at + n), n);
+    c.take(n);
   }
   // Finish the line that straddles `end` (a unit's last line is its own, however long).
-  while (split.midLine) {
-    const n = readSync(fd, buf, 0, chunk, pos);
-    if (n === 0) return;
-    const nl = buf.indexOf(10);
-    const take = nl >= 0 && nl < n ? nl + 1 : n;
-    split.push(buf, take);
-    pos += take;
+  while (split.midLine && c.fill()) {
+    const nl = c.text.subarray(c.at, c.end).indexOf(10);
+    const n = nl >= 0 ? nl + 1 : c.end - c.at;
+    split.push(c.text.subarray(c.at, c.at + n), n);
+    c.take(n);
   }
 }

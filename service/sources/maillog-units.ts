@@ -8,8 +8,7 @@
 // end whatever it is). The files are opened and judged once, here; readers
 // share the descriptors (threads of one process share its file table), so a
 // file rotated away during the pass is still the file that was judged.
-import { read } from 'node:fs';
-import { promisify } from 'node:util';
+import { readSync } from 'node:fs';
 import { directInflateAvailable } from './gunzip.ts';
 import { readFailureWarning, openLogFile, type LogFileInfo } from './log-file-open.ts';
 import type { LogFileReport } from './log-files.ts';
@@ -29,7 +28,6 @@ export type UnitPlan = {
 };
 
 const PROBE = 64 * 1024;
-const readAt = promisify(read);
 
 /** `referenceMs`: until/now; a file's year reference is min(its mtime, referenceMs). */
 export async function planUnits(paths: string[], unitBytes: number, referenceMs: number): Promise<UnitPlan> {
@@ -57,7 +55,7 @@ export async function planUnits(paths: string[], unitBytes: number, referenceMs:
       continue;
     }
     Object.assign(report, { mtimeMs: info.mtimeMs, size: info.size, gzip: info.gzip });
-    const size = !info.gzip ? info.size : directInflateAvailable() ? await inflatedSize(plan.files[i]!.fd, info.size) : 0;
+    const size = !info.gzip ? info.size : directInflateAvailable() ? inflatedSize(plan.files[i]!.fd, info.size) : 0;
     plan.bytes += Math.max(size, info.size);
     if (size <= unitBytes) {
       plan.units.push({ file: i, start: 0, end: -1 });
@@ -75,9 +73,13 @@ export async function planUnits(paths: string[], unitBytes: number, referenceMs:
  * ISIZE). A log rotated by gzip(1) is one member, so it is exact up to 4 GiB; it only sizes the units.
  * Deflate expands at most ~1032-fold: a trailer claiming more (a forged file) is not believed.
  */
-async function inflatedSize(fd: number, size: number): Promise<number> {
+function inflatedSize(fd: number, size: number): number {
   if (size < 18) return 0;
-  // A failing read here is met again, and reported, when the unit is read.
-  const r = await readAt(fd, Buffer.alloc(4), 0, 4, size - 4).catch(() => null);
-  return r && r.bytesRead === 4 ? Math.min(r.buffer.readUInt32LE(0), size * 1032) : 0;
+  const trailer = Buffer.alloc(4);
+  try {
+    if (readSync(fd, trailer, 0, 4, size - 4) !== 4) return 0;
+  } catch {
+    return 0;            // met again, and reported, when the unit is read
+  }
+  return Math.min(trailer.readUInt32LE(0), size * 1032);
 }
