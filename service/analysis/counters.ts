@@ -71,7 +71,9 @@ const EMPTY = new Float64Array(0);
  * Counts per time bucket (bucket = floor(ms / unit)); arrives mostly in time order.
  * The pairs live in one typed array, outside the JavaScript heap: on a 1 GB log
  * ~10 000 senders' hour counts, grown one push at a time as plain arrays, were
- * most of what the main thread's scavenges copied (docs/decisions/018).
+ * most of what the main thread's scavenges copied (docs/decisions/018). Those
+ * are now counted by HourLog and handed over as finished pairs (fromPairs);
+ * `add` counts what is rare, such as a sender's limit refusals per hour.
  */
 export class BucketCounts {
   private pairs = EMPTY;     // [bucket, count, bucket, count, …], buckets ascending
@@ -141,6 +143,15 @@ export class BucketCounts {
       prev = this.pairs[2 * i]!;
     }
     return out;
+  }
+
+  /** Counts already summed by bucket: `pairs` is [bucket, count, …], buckets ascending, the first `n` pairs used; kept, not copied (hour-log.ts). */
+  static fromPairs(unit: number, pairs: Float64Array<ArrayBuffer>, n: number): BucketCounts {
+    const c = new BucketCounts(unit);
+    if (n === 0) return c;
+    c.pairs = pairs;
+    c.n = n;
+    return c;
   }
 
   /** The counts toDeltas() stored (in bucket order, as toDeltas gives them). */

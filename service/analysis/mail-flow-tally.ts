@@ -1,9 +1,10 @@
 // A finished message → its sender's numbers and the totals. Called exactly
 // once per message life; a re-injected copy adds its delivery outcomes to the
 // sender of the message it stands for, but is not a message of its own.
-import { MINUTE } from '../time.ts';
+import { HOUR, MINUTE } from '../time.ts';
 import type { MailFlow, MailFlowOptions, SenderStats } from './mail-flow.ts';
 import { bumpCount, rootOf, submittedAt, type FlowMessage } from './mail-flow-message.ts';
+import { HourLog } from './hour-log.ts';
 import { SenderAcc } from './sender-acc.ts';
 import { SubmitLog } from './submit-log.ts';
 
@@ -15,13 +16,15 @@ export type Tally = Pick<MailFlow, 'messages' | 'totals' | 'unattributed' | 'dro
   senderCount: number;
   /** Each message's `submitted`, applied grouped by sender (flushed before the senders are read). */
   submits: SubmitLog;
+  /** Each sender's messages per hour, by its creation number (`SenderAcc.ord`). */
+  hours: HourLog;
 };
 
 export function createTally(): Tally {
   return {
     messages: 0, minuteByUid: new Map(), unattributed: 0, droppedSenders: 0,
     totals: { recipients: 0, sent: 0, deferred: 0, bounced: 0, rejected: 0, limitRejected: 0 },
-    uid: new Map(), named: { sasl: new Map(), client: new Map() }, senderCount: 0, submits: new SubmitLog(),
+    uid: new Map(), named: { sasl: new Map(), client: new Map() }, senderCount: 0, submits: new SubmitLog(), hours: new HourLog(),
   };
 }
 
@@ -42,9 +45,10 @@ function senderOf(t: Tally, root: FlowMessage, maxSenders: number): SenderAcc | 
 /** The senders map of MailFlow (key `${kind}:${id}`). */
 export function sendersOf(t: Tally): Map<string, SenderStats> {
   t.submits.flush();
+  const hours = t.hours.bySender(t.senderCount, HOUR);
   const out = new Map<string, SenderStats>();
   for (const map of [t.uid, t.named.sasl, t.named.client] as Array<Map<unknown, SenderAcc>>) {
-    for (const acc of map.values()) out.set(`${acc.kind}:${acc.id}`, acc.toStats());
+    for (const acc of map.values()) out.set(`${acc.kind}:${acc.id}`, acc.toStats(hours[acc.ord]!));
   }
   return out;
 }
@@ -62,7 +66,11 @@ export function tallyMessage(t: Tally, m: FlowMessage, options: MailFlowOptions)
     t.totals.recipients += recipients;
     if (!m.kind) t.unattributed++;
     else if (!s) t.droppedSenders++;
-    if (s) t.submits.add(s, at, recipients, m.from, m.clientIp);
+    if (s) {
+      // Counted here, in the order messages end (nearly time order), not in the submissions' grouped order.
+      t.hours.add(s.ord, Math.floor(at / HOUR));
+      t.submits.add(s, at, recipients, m.from, m.clientIp);
+    }
     const w = options.minuteWindow;
     if (m.kind === 'uid' && w && at >= w.from && at < w.to) {
       let perMinute = t.minuteByUid.get(m.uid);

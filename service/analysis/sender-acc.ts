@@ -1,6 +1,7 @@
 // One sender while counting: plain number fields and compact counters, the
 // optional ones created on first use. On a 1 GB log there are ~10 000 senders;
 // the SenderStats of the MailFlow contract (with its Maps) is built once, at the end.
+// Its messages per hour are counted for all senders together (hour-log.ts).
 import { HOUR } from '../time.ts';
 import { BucketCounts, TopK } from './counters.ts';
 import type { SenderKind, SenderStats } from './mail-flow.ts';
@@ -17,16 +18,13 @@ export class SenderAcc {
   limitRejected = 0;
   first = Infinity;
   last = -Infinity;
-  readonly hours = new BucketCounts(HOUR);
   readonly from = new TopK(TOP);
   limitHours: BucketCounts | null = null;
   ips: TopK | null = null;
   scripts: TopK | null = null;
-  // The current run of messages in one hour and of one envelope sender, counted
-  // here and handed to the counters when it ends (flush): thousands of senders
-  // are touched at random, and each object less to load is a cache miss less.
-  private runHour = -1;
-  private hourRun = 0;
+  // The current run of messages of one envelope sender, counted here and handed
+  // to the counters when it ends (flush): thousands of senders are touched at
+  // random, and each object less to load is a cache miss less.
   private runFrom: string | null = null;
   private fromRun = 0;
 
@@ -38,13 +36,6 @@ export class SenderAcc {
     this.recipients += recipients;
     if (at < this.first) this.first = at;
     if (at > this.last) this.last = at;
-    const hour = Math.floor(at / HOUR);
-    if (hour !== this.runHour) {
-      if (this.hourRun > 0) this.hours.add(this.runHour * HOUR, this.hourRun);
-      this.runHour = hour;
-      this.hourRun = 0;
-    }
-    this.hourRun++;
     if (from !== null) {
       if (from !== this.runFrom) {
         if (this.fromRun > 0) this.from.add(this.runFrom!, this.fromRun);
@@ -58,10 +49,8 @@ export class SenderAcc {
   }
 
   private flush(): void {
-    if (this.hourRun > 0) this.hours.add(this.runHour * HOUR, this.hourRun);
     if (this.fromRun > 0) this.from.add(this.runFrom!, this.fromRun);
-    this.hourRun = this.fromRun = 0;
-    this.runHour = -1;
+    this.fromRun = 0;
     this.runFrom = null;
   }
 
@@ -74,9 +63,10 @@ export class SenderAcc {
     (this.scripts ??= new TopK(TOP)).add(value);
   }
 
-  toStats(): SenderStats {
+  /** `hours`: this sender's messages per hour (HourLog.bySender). */
+  toStats(hours: BucketCounts): SenderStats {
     this.flush();
-    const peak = this.hours.peak();
+    const peak = hours.peak();
     const s: SenderStats = {
       kind: this.kind, id: this.id, messages: this.messages, recipients: this.recipients, sent: this.sent, deferred: this.deferred,
       bounced: this.bounced, rejected: this.rejected, limitRejected: this.limitRejected,
@@ -85,7 +75,7 @@ export class SenderAcc {
       fromAddresses: this.from.toMap(), scripts: this.scripts?.toMap() ?? new Map(),
       clientIps: this.kind === 'client' ? new Map([[this.id, this.messages]]) : (this.ips?.toMap() ?? new Map()),
     };
-    return withLazyHours(s, this.hours, this.limitHours);
+    return withLazyHours(s, hours, this.limitHours);
   }
 }
 
