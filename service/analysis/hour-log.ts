@@ -30,8 +30,9 @@ export class HourLog {
 
   /**
    * Counts `n` messages of sender number `s` (0, 1, 2… in order of creation) in hour `hour`
-   * (floor(ms / HOUR)). Hours of the years 0000–9999 are within ±2^27, so `hour & (WIDTH - 1)`
-   * (a 32-bit operation) picks the column of any hour a log line can give.
+   * (floor(ms / HOUR)). `hour & (WIDTH - 1)` picks the column: the same one for the same hour
+   * (a column is only a place, checked against the hour it holds), and consecutive hours go to
+   * different columns for any hour a log line can give (years 0000–9999 are within ±2^27).
    */
   add(s: number, hour: number, n = 1): void {
     if (this.ended) throw new Error('internal: hour log already ended');
