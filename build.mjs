@@ -1,45 +1,11 @@
 // Builds dist/sendtrace.mjs: one self-contained file that is both the CLI and
-// the sidecar (CONTRACT.md "Running it"). Facts used: ../shared/reference/build-notes.md.
+// the sidecar (CONTRACT.md "Running it"), with the options of build/service-bundle.mjs.
 import { build } from 'esbuild';
 import { mkdir, stat } from 'node:fs/promises';
-
-const banner = [
-  '#!/usr/bin/env node',
-  "import { createRequire as __stCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __stFileURLToPath } from 'node:url';",
-  "import { dirname as __stDirname } from 'node:path';",
-  'const require = __stCreateRequire(import.meta.url);',
-  'const __filename = __stFileURLToPath(import.meta.url);',
-  'const __dirname = __stDirname(__filename);',
-].join('\n');
-
-// zod's `z.locales` (every language's error messages, ~15 % of the bundle) is never used: zod
-// configures English from its own module (locales/en.js, kept). Every run parses what the file
-// holds, so the namespace is left empty: a CLI start is ~30 ms shorter (decision 012).
-const zodLocalesUnused = {
-  name: 'zod-locales-unused',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export {};', loader: 'js' }));
-  },
-};
+import { serviceBundleOptions } from './build/service-bundle.mjs';
 
 await mkdir('dist', { recursive: true });
-await build({
-  entryPoints: ['service/main.ts'],
-  plugins: [zodLocalesUnused],
-  outfile: 'dist/sendtrace.mjs',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minify: true,
-  sourcemap: false,
-  legalComments: 'none',
-  // ssh2's optional native parts: loaded in try/catch, pure JS fallback.
-  external: ['cpu-features', '*.node'],
-  banner: { js: banner },
-  logLevel: 'warning',
-});
+await build({ ...serviceBundleOptions(), outfile: 'dist/sendtrace.mjs' });
 const { size } = await stat('dist/sendtrace.mjs');
 console.error(`dist/sendtrace.mjs ${(size / 1024).toFixed(0)} KiB`);
 

@@ -4,7 +4,7 @@
 // and outside CI: each variant's results are wrong by construction (it skips
 // work), only its time means something.
 //
-// The program is bundled unminified (as build.mjs, minify off), each variant
+// The program is bundled unminified (build.mjs's options, minify off), each variant
 // is that text with one or more exact replacements, and each is minified
 // again with esbuild, so every variant runs code like the shipped file's. A
 // replacement whose text is not found exactly once stops the bench: the code
@@ -17,6 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, transform } from 'esbuild';
+import { serviceBundleOptions } from '../../build/service-bundle.mjs';
 import { repoRoot } from '../helpers/repo-root.ts';
 import { median, timed, type Run } from './bench-runner.ts';
 import { generateMaillog } from './maillog-generator.ts';
@@ -53,27 +54,8 @@ function patched(text: string, v: Variant): string {
 
 const dir = await mkdtemp(join(tmpdir(), 'sendtrace-knockouts-'));
 try {
-  // build.mjs's options, minify off (its banner without the #! line, its plugin leaving zod's locales out).
-  const bundled = await build({
-    entryPoints: [join(repoRoot, 'service/main.ts')], bundle: true, write: false, platform: 'node', format: 'esm', target: 'node20',
-    minify: false, charset: 'ascii', legalComments: 'none', external: ['cpu-features', '*.node'], logLevel: 'warning',
-    plugins: [{
-      name: 'zod-locales-unused',
-      setup(b) {
-        b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export {};', loader: 'js' }));
-      },
-    }],
-    banner: {
-      js: [
-        "import { createRequire as __stCreateRequire } from 'node:module';",
-        "import { fileURLToPath as __stFileURLToPath } from 'node:url';",
-        "import { dirname as __stDirname } from 'node:path';",
-        'const require = __stCreateRequire(import.meta.url);',
-        'const __filename = __stFileURLToPath(import.meta.url);',
-        'const __dirname = __stDirname(__filename);',
-      ].join('\n'),
-    },
-  });
+  // The shipped file's options (build.mjs), minify off and ASCII output, so that the replacements match source-like text.
+  const bundled = await build({ ...serviceBundleOptions(repoRoot), write: false, minify: false, charset: 'ascii' });
   const text = bundled.outputFiles[0]!.text;
   const variants = VARIANTS.filter((v) => v.name === 'full' || only.size === 0 || only.has(v.name));
   const files = new Map<string, string>();
