@@ -24,13 +24,17 @@ const PostqueueLineSchema = z.object({
 
 type Env = Record<string, string | undefined>;
 
-/** postqueue -j, validated line by line; a garbled line is counted and skipped. */
-export async function listQueue(postfixBin: string, env: Env): Promise<{ messages: QueuedMessage[]; skipped: number }> {
-  const r = await runCommand([join(postfixBin, 'postqueue'), '-j'], { env, timeoutMs: 120_000 });
-  if (r.code !== 0) throw createError('SENDTRACE_ERR_COMMAND', 'postqueue -j', r.stderr.trim().split('\n')[0] || `exit code ${r.code}`);
-  const messages: QueuedMessage[] = [];
+/**
+ * postqueue -j, validated line by line; a garbled line is counted and skipped.
+ * showq reads the queue folders one after another (maildrop, incoming, active,
+ * deferred, hold [V showq.c]), so a message that Postfix moves from active to
+ * deferred while it reads is listed twice. The same queue ID twice in one
+ * listing is one message: the later line, from the later folder, is kept.
+ */
+export function parsePostqueueJson(stdout: string): { messages: QueuedMessage[]; skipped: number } {
+  const byId = new Map<string, QueuedMessage>();
   let skipped = 0;
-  for (const line of r.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
     let parsed;
     try {
@@ -45,9 +49,16 @@ export async function listQueue(postfixBin: string, env: Env): Promise<{ message
       continue;
     }
     const m = parsed.data;
-    messages.push({ queueId: m.queue_id, queue: m.queue_name, arrival: m.arrival_time * 1000, size: m.message_size, sender: m.sender, recipients: m.recipients.length });
+    byId.delete(m.queue_id);
+    byId.set(m.queue_id, { queueId: m.queue_id, queue: m.queue_name, arrival: m.arrival_time * 1000, size: m.message_size, sender: m.sender, recipients: m.recipients.length });
   }
-  return { messages, skipped };
+  return { messages: [...byId.values()], skipped };
+}
+
+export async function listQueue(postfixBin: string, env: Env): Promise<{ messages: QueuedMessage[]; skipped: number }> {
+  const r = await runCommand([join(postfixBin, 'postqueue'), '-j'], { env, timeoutMs: 120_000 });
+  if (r.code !== 0) throw createError('SENDTRACE_ERR_COMMAND', 'postqueue -j', r.stderr.trim().split('\n')[0] || `exit code ${r.code}`);
+  return parsePostqueueJson(r.stdout);
 }
 
 export type QueueHeaders = {

@@ -2,14 +2,17 @@
 // queue in a temp dir, reused from the capture fixtures), with spam of one
 // subscription and legitimate mail of other senders queued side by side.
 // Recipients are routed to a loopback port where nothing listens, so every
-// message stays queued (deferred) until the test removes it.
+// message is deferred; then the test puts them all on hold, so that Postfix
+// stops moving them through `active` on each retry and every listing sees the
+// same queue (a message caught between two folders is parsePostqueueJson's
+// case, tested on its own below).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readAuditLog } from '../../service/actions/audit-log.ts';
-import { listQueue, parsePostcatHeaders } from '../../service/actions/queue.ts';
+import { listQueue, parsePostcatHeaders, parsePostqueueJson } from '../../service/actions/queue.ts';
 import { runCommand } from '../../service/sources/run-command.ts';
 import { canUseMountNamespace, runAsUser } from '../fixtures/capture/as-user.ts';
 import { freePort } from '../fixtures/capture/free-port.ts';
@@ -70,6 +73,13 @@ describe('purge-queue', () => {
       const { messages } = await listQueue('/usr/sbin', env);
       return messages.length === MAIL.length && messages.every((m) => m.queue === 'deferred');
     }, { timeoutMs: 60_000, what: 'all test messages deferred in the private queue' });
+    // postsuper -h holds a message in the active queue only once qmgr hands it back: ask again until all are held.
+    await waitFor(async () => {
+      const held = await runCommand(['/usr/sbin/postsuper', '-h', 'ALL'], { env });
+      assert.equal(held.code, 0, held.stderr);
+      const { messages } = await listQueue('/usr/sbin', env);
+      return messages.length === MAIL.length && messages.every((m) => m.queue === 'hold');
+    }, { timeoutMs: 60_000, what: 'all test messages on hold in the private queue' });
   });
   after(async () => {
     await pf?.stop();
@@ -78,7 +88,6 @@ describe('purge-queue', () => {
 
   it('shows on --dry-run how many messages of the source it would remove, and changes nothing', async (t) => {
     if (!usable) return t.skip('needs a mount namespace (root) for submissions as other users');
-    // Postfix itself moves deferred messages through `active` on each retry: compare the messages, not their queue.
     const messages = async () => (await listQueue('/usr/sbin', env)).messages.map((m) => `${m.queueId} ${m.arrival} ${m.size} ${m.sender}`).sort();
     const before = await messages();
     const r = await w.run('purge-queue', ['--subscription', 'acme.example', '--source', join(w.acmeDocroot, 'mail.php'), '--dry-run', '--json'], env);
@@ -131,6 +140,33 @@ describe('purge-queue', () => {
     assert.equal(r.json.removed, 1);
     assert.match(r.json.source, /uid 10001/);
     assert.deepEqual(await subjects(), ['other customer', 'other customer 2']);
+  });
+});
+
+describe('postqueue -j listing', () => {
+  const line = (queue: string, id: string, arrival: number, sender: string) =>
+    JSON.stringify({ queue_name: queue, queue_id: id, arrival_time: arrival, message_size: 512, forced_expire: false, sender, recipients: [{ address: 'v@victim.example', delay_reason: 'connect to 127.0.0.1[127.0.0.1]:9: Connection refused' }] });
+
+  it('counts a message that moved from active to deferred during the listing once, in its later folder', () => {
+    const out = [
+      line('active', 'DB98820C10A', 1795821548, 'a@acme.example'),
+      line('active', '02D4C20C109', 1795821549, 'b@acme.example'),
+      line('deferred', 'DB98820C10A', 1795821548, 'a@acme.example'),
+      line('hold', '4F1E220C10B', 1795821550, 'c@other.example'), '',
+    ].join('\n');
+    const { messages, skipped } = parsePostqueueJson(out);
+    assert.equal(skipped, 0);
+    assert.deepEqual(messages.map((m) => `${m.queueId} ${m.queue} ${m.sender}`).sort(), [
+      '02D4C20C109 active b@acme.example', '4F1E220C10B hold c@other.example', 'DB98820C10A deferred a@acme.example',
+    ]);
+    assert.equal(messages.find((m) => m.queueId === 'DB98820C10A')!.arrival, 1795821548_000);
+  });
+
+  it('counts and skips lines that are not JSON or not a queue entry, and keeps the rest', () => {
+    const out = [line('deferred', 'DB98820C10A', 1795821548, 'a@acme.example'), '{"queue_name":', '{"queue_id":"../x"}', line('hold', '02D4C20C109', 1795821549, '')].join('\n');
+    const { messages, skipped } = parsePostqueueJson(out);
+    assert.equal(skipped, 2);
+    assert.deepEqual(messages.map((m) => m.queueId), ['DB98820C10A', '02D4C20C109']);
   });
 });
 
