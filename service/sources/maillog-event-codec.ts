@@ -1,13 +1,18 @@
 // Maillog events as two flat arrays, so a worker thread that parses part of
 // the log can hand its events to the thread that accumulates them without a
 // structured clone per event: numbers (kind, flags, time, queue keys, field
-// lengths) in a Float64Array, text fields as raw bytes, both transferred and
-// then handed back for reuse (no allocation per batch once the pool is warm).
-// decodeEvents() refills one reused event object, as the parser does.
+// lengths) in a Float64Array, text fields as raw bytes, both over shared
+// memory, posted and then handed back for reuse (no allocation per batch once
+// the pool is warm). Shared, not transferred: transferring an ArrayBuffer
+// detaches it, and the first detach in a thread makes V8's optimized code
+// check every typed array access for one from then on: the parser, which reads
+// the log's bytes through typed arrays, ran ~15-18 % slower in both threads
+// (docs/decisions/020). decodeEvents() refills one reused event object, as
+// the parser does.
 import { DELIVERY_STATUSES, EVENT_KINDS, FIELD_CAP, type MaillogEvent, type MaillogEventFields } from './maillog-event.ts';
 import { NO_QUEUE, QUEUE_ID_MAX, type QueueKey } from './queue-key.ts';
 
-export type EventBatch = { count: number; numsLen: number; bytesLen: number; nums: Float64Array<ArrayBuffer>; bytes: Uint8Array<ArrayBuffer> };
+export type EventBatch = { count: number; numsLen: number; bytesLen: number; nums: Float64Array<SharedArrayBuffer>; bytes: Uint8Array<SharedArrayBuffer> };
 
 const MILTER = 16;
 const COMMAND = 32;
@@ -30,8 +35,8 @@ function statusIndex(s: MaillogEventFields['status']): number {
 
 export class EventBatchWriter {
   count = 0;
-  private nums: Float64Array<ArrayBuffer>;
-  private bytes: Uint8Array<ArrayBuffer>;
+  private nums: Float64Array<SharedArrayBuffer>;
+  private bytes: Uint8Array<SharedArrayBuffer>;
   private n = 0;
   private b = 0;
 
@@ -76,7 +81,10 @@ export class EventBatchWriter {
   }
 
   private fresh() {
-    return { nums: new Float64Array(this.maxEvents * NUMS_PER_EVENT), bytes: new Uint8Array(this.byteCapacity) };
+    return {
+      nums: new Float64Array(new SharedArrayBuffer(this.maxEvents * NUMS_PER_EVENT * Float64Array.BYTES_PER_ELEMENT)),
+      bytes: new Uint8Array(new SharedArrayBuffer(this.byteCapacity)),
+    };
   }
 
   // A numeric key as itself (≥ 1), a text key (rare: long IDs) as -(length + 1) and its bytes.

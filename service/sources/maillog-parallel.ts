@@ -106,7 +106,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       if (!m) break;                      // the worker is gone: go on from its last message
       taken();
       decodeEvents(m.batch, event, opts.onEvent);
-      recycling.port1.postMessage(m.batch, [m.batch.nums.buffer, m.batch.bytes.buffer]);
+      recycling.port1.postMessage(m.batch);      // shared memory: nothing is copied or detached
       ({ line, stats } = m);
       if (m.kind === 'done') {
         workerUnits++;

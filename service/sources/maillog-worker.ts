@@ -1,6 +1,6 @@
 // The second core of the maillog pass: a worker thread that parses units
 // (maillog-units.ts) ahead of the main thread and hands their events over as
-// transferred arrays (maillog-event-codec.ts). The main thread accumulates
+// arrays in shared memory (maillog-event-codec.ts). The main thread accumulates
 // every event, in log order (maillog-parallel.ts), so the result is the one
 // of a single-threaded pass by construction.
 //
@@ -85,7 +85,8 @@ async function serve(input: WorkerInput): Promise<void> {
     }
     const batch = writer.take();
     const msg: WorkerMessage = { unit, kind, batch, line, stats, state: parser.clock.state, error };
-    parentPort!.postMessage(msg, [batch.nums.buffer, batch.bytes.buffer]);
+    // No transfer list: the batch's memory is shared (maillog-event-codec.ts says why).
+    parentPort!.postMessage(msg);
     posted++;
   };
   const n = input.units.length;

@@ -9,13 +9,16 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createMailFlow } from '../../service/analysis/mail-flow.ts';
 import { storeFlow } from '../../service/analysis/mail-flow-codec.ts';
 import { inflateThroughStream } from '../../service/sources/gunzip.ts';
 import { readLines } from '../../service/sources/log-files.ts';
 import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
+import { decodeEvents, EventBatchWriter, type EventBatch } from '../../service/sources/maillog-event-codec.ts';
 import { createMaillogEvent, MaillogLineParser } from '../../service/sources/maillog-line.ts';
+import { LINE } from '../../service/sources/maillog-event.ts';
 import { closeGzipCursors, readUnit } from '../../service/sources/maillog-unit-read.ts';
 import { planUnits } from '../../service/sources/maillog-units.ts';
 import { nextWorkerUnit } from '../../service/sources/maillog-worker.ts';
@@ -228,6 +231,37 @@ describe('maillog pass on two threads', () => {
     // The last unit is taken, not left; without balance, nothing is left.
     assert.equal(nextWorkerUnit(9, 8, 10, true), 9);
     assert.equal(nextWorkerUnit(5, 4, 10, false), 5);
+  });
+
+  it('hands events over in shared memory: a posted batch is neither copied nor detached, there or back', () => {
+    // A transferred (detached) ArrayBuffer would make V8 check every typed array access of that thread from then on,
+    // the parser's included (maillog-event-codec.ts): the hand-over must not detach, in either direction.
+    const p = new MaillogLineParser('UTC');
+    p.startFile(Date.UTC(2023, 0, 15));
+    const e = createMaillogEvent();
+    const line = Buffer.from('Feb  3 22:15:01 mail postfix/pickup[1]: 4F1E220C10B: uid=10007 from=<www@site7.example.jp>');
+    assert.equal(p.parse(line, 0, line.length, e), LINE.event);
+    const writer = new EventBatchWriter(4, 4096);
+    writer.write(e);
+    const batch = writer.take();
+    assert.ok(batch.nums.buffer instanceof SharedArrayBuffer && batch.bytes.buffer instanceof SharedArrayBuffer);
+    const { port1, port2 } = new MessageChannel();
+    try {
+      port1.postMessage(batch);
+      const there = receiveMessageOnPort(port2)!.message as EventBatch;
+      port2.postMessage(there);
+      const back = receiveMessageOnPort(port1)!.message as EventBatch;
+      assert.equal(batch.nums.byteLength, 4 * 8 * 8, 'the writer\'s arrays are still whole');
+      assert.equal(there.bytes.byteLength, 4096);
+      there.nums[0] = 12345;
+      assert.equal(batch.nums[0], 12345, 'the same memory, not a copy');
+      assert.equal(back.nums[0], 12345);
+      const decoded: Array<[string, number, string]> = [];
+      decodeEvents(back, createMaillogEvent(), (d) => decoded.push([d.kind, d.uid, d.buf.toString('latin1', d.fromS, d.fromE)]));
+      assert.equal(decoded.length, 1);
+    } finally {
+      port1.close();
+    }
   });
 
   it('runs its worker from the single-file bundle without starting the CLI in it', async () => {
