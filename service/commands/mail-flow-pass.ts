@@ -33,8 +33,11 @@ export type FlowPass = {
   files: LogFileReport[];
   warnings: string[];
   readable: number;
-  /** hit: answered from the cache; stored: scanned and cached; miss: scanned, not cacheable; off: no cache folder. */
-  cache: 'hit' | 'stored' | 'miss' | 'off';
+  /**
+   * hit: answered from the cache; stored: scanned and cached; cacheable: scanned, complete and unchanged meanwhile,
+   * not stored (the caller asked so: it caches what it makes of the flow); miss: scanned, not cacheable; off: no cache folder.
+   */
+  cache: 'hit' | 'stored' | 'cacheable' | 'miss' | 'off';
   notes: string[];
 };
 
@@ -113,7 +116,8 @@ export async function prepareFlowPass(o: FlowPassOptions): Promise<PreparedPass>
   return { options: o, expanded, cacheDir: cache.dir, key, notes: [] };
 }
 
-export async function runFlowPass(p: PreparedPass): Promise<FlowPass> {
+/** `store: false`: do not write the flow's entry (`senders` caches its document instead, whose key includes the flow's). */
+export async function runFlowPass(p: PreparedPass, { store = true }: { store?: boolean } = {}): Promise<FlowPass> {
   const { options: o, expanded, cacheDir, key } = p;
   const notes = [...p.notes];
   if (cacheDir && key) {
@@ -133,6 +137,7 @@ export async function runFlowPass(p: PreparedPass): Promise<FlowPass> {
   let cache: FlowPass['cache'] = cacheDir ? 'miss' : 'off';
   const clean = scan.warnings.length === expanded.warnings.length && scan.files.every((f) => f.complete);
   if (cacheDir && key && clean && (await prepareFlowPass(o)).key === key) {
+    if (!store) return { flow, files: scan.files, warnings: scan.warnings, readable: scan.readable, cache: 'cacheable', notes };
     try {
       await writeCacheEntry(cacheDir, key, encodeEntry(flow, scan.files, scan.readable));
       cache = 'stored';

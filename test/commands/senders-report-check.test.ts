@@ -168,10 +168,70 @@ describe('senders report cache', () => {
     assert.equal(jsonCached.stdout, json.stdout);
     assert.equal(tableCached.stdout, table.stdout);
     assert.equal(table.stdout, formatSendersText(JSON.parse(json.stdout) as SendersReport));
-    // The entry holds the document exactly as --json prints it, after a head line (exit, notes).
+    // The entry holds the document exactly as --json prints it, after a head line; it is the only entry
+    // (no flow entry: the report's key includes the flow's).
     const entries = await Promise.all((await readdir(join(dir, 'state', 'cache'))).map((n) => readFile(join(dir, 'state', 'cache', n), 'utf8')));
-    const report = entries.filter((e) => e.endsWith(json.stdout.slice(0, -1)));
-    assert.equal(report.length, 1, 'one entry holds the printed document');
-    assert.deepEqual(JSON.parse(report[0]!.split('\n')[1]!), { exit: 0, notes: [] });
+    assert.equal(entries.length, 1, 'one entry');
+    assert.ok(entries[0]!.endsWith(json.stdout.slice(0, -1)), 'the entry holds the printed document');
+    const head = JSON.parse(entries[0]!.split('\n')[1]!) as { exit: number; notes: string[]; unreadable: boolean; logins: Array<[number, string | null]>; passwdWarnings: string[] };
+    assert.deepEqual({ ...head, logins: undefined }, { exit: 0, notes: [], unreadable: false, logins: undefined, passwdWarnings: [] });
+    const uidRows = (JSON.parse(json.stdout) as SendersReport).senders.filter((r) => r.kind === 'uid');
+    assert.deepEqual(head.logins, uidRows.map((r) => [Number(r.id), r.login ?? null]));
+    assert.ok(head.logins.some(([, l]) => l === 'a') && head.logins.some(([, l]) => l === null));
+  });
+
+  it('answers from the cache when passwd changes, exactly as a run from scratch with the new passwd', async () => {
+    const args = ['--maillog', worldLog];
+    const passwd = join(dir, 'passwd');
+    const before = await readFile(passwd, 'utf8');
+    const fresh = async () => {
+      await clearCache();
+      const r = await senders(args);
+      assert.doesNotMatch(r.stderr, /answered from the cache/);
+      return r;
+    };
+    try {
+      await clearCache();
+      const first = await senders(args);
+      assert.equal(first.code, 0, first.stderr);
+      // A login for another user only: the stored document stands as it is.
+      await writeFile(passwd, `${before}c:x:4242:1004::/var/www/vhosts/c.example:/bin/false\n`);
+      const other = await senders(args);
+      assert.match(other.stderr, /answered from the cache/);
+      assert.equal(other.stdout, first.stdout);
+      // 10007 renamed, a uid sender without a login given one, 10001 gone, a garbled line: logins, warnings, notes and exit mended.
+      const uids = (JSON.parse(first.stdout) as SendersReport).senders.filter((r) => r.kind === 'uid');
+      const unnamed = uids.find((r) => r.login === undefined)!.id;
+      assert.ok(uids.some((r) => r.id === '10007' && r.login === 'a'));
+      await writeFile(passwd, `root:x:0:0:root:/root:/bin/bash\na2:x:10007:1004::/h:/bin/false\nnew:x:${unnamed}:1004::/h:/bin/false\ngarbled line\n`);
+      const mended = await senders(args);
+      assert.match(mended.stderr, /answered from the cache/);
+      const table = await senders(args, false);
+      const scratch = await fresh();
+      assert.equal(mended.stdout, scratch.stdout);
+      assert.equal(mended.code, 1);
+      assert.equal(mended.code, scratch.code);
+      assert.equal(mended.stderr.replace(/^.*answered from the cache\n/m, ''), scratch.stderr);
+      assert.match(mended.stderr, /1 lines did not parse/);
+      assert.equal(table.stdout, (await (async () => { await clearCache(); await senders(args); return senders(args, false); })()).stdout);
+      const rows = (JSON.parse(mended.stdout) as SendersReport).senders;
+      assert.equal(rows.find((r) => r.kind === 'uid' && r.id === '10007')?.login, 'a2');
+      assert.equal(rows.find((r) => r.kind === 'uid' && r.id === unnamed)?.login, 'new');
+      assert.ok(rows.filter((r) => r.kind === 'uid' && r.login !== undefined).length === 2);
+      // The mended entry was stored: the next run prints it as stored.
+      const again = await senders(args);
+      assert.match(again.stderr, /answered from the cache/);
+      assert.equal(again.stdout, scratch.stdout);
+      // passwd unreadable: its warning, exit 1, the logins gone, as from scratch.
+      await rm(passwd);
+      const gone = await senders(args);
+      assert.match(gone.stderr, /answered from the cache/);
+      const goneScratch = await fresh();
+      assert.equal(gone.stdout, goneScratch.stdout);
+      assert.equal(gone.code, goneScratch.code);
+      assert.match(gone.stderr, /cannot read passwd file/);
+    } finally {
+      await writeFile(passwd, before);
+    }
   });
 });
