@@ -1,11 +1,12 @@
 // `sendtrace senders`: who sent how much, from the Postfix mail log alone
 // (CONTRACT.md `senders`). One streaming pass; memory does not grow with the
-// log. A re-run over unchanged logs is answered from the cache: the mail flow
-// (mail-flow-pass.ts), and the finished report itself, whose key adds what
-// the report reads beside the flow (the passwd file, the path warnings).
-// The report's entry holds the document as --json prints it, so that it is
-// serialised once (for the entry and stdout) and a cached --json run prints
-// it without parsing it (decision 012, last addendum).
+// log. A re-run over unchanged logs is answered from the cache: the finished
+// report, whose key is the mail flow's (mail-flow-pass.ts: the files, the
+// options, this program) and the path warnings; the flow itself is not stored
+// (decision 020). The entry holds the document as --json prints it, so that
+// it is serialised once (for the entry and stdout) and a cached --json run
+// prints it without parsing it (decision 012, last addendum); what it took
+// from passwd is checked against the file on each cached run (withPasswdNow).
 import { EXIT, createError } from '../errors.ts';
 import { escapeControls } from '../sources/bytes.ts';
 import { readPasswd, type Passwd } from '../sources/passwd.ts';
