@@ -58,6 +58,15 @@ export class TopK {
     this.last = min;
   }
 
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Each key and its count, in no particular order (as Map#forEach, for readers of both: senders-report.ts topOf). */
+  forEach(fn: (count: number, key: string) => void): void {
+    for (let i = 0; i < this.keys.length; i++) fn(this.counts[i]!, this.keys[i]!);
+  }
+
   /** Most frequent first. */
   toMap(): Map<string, number> {
     const order = this.keys.map((_, i) => i).sort((a, b) => this.counts[b]! - this.counts[a]! || (this.keys[a]! < this.keys[b]! ? -1 : 1));

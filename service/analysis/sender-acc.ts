@@ -23,7 +23,7 @@ export class SenderAcc {
   ips: TopK | null = null;
   scripts: TopK | null = null;
   // The current run of messages of one envelope sender, counted here and handed
-  // to the counters when it ends (flush): thousands of senders are touched at
+  // to the counters when it ends (settle): thousands of senders are touched at
   // random, and each object less to load is a cache miss less.
   private runFrom: string | null = null;
   private fromRun = 0;
@@ -48,7 +48,8 @@ export class SenderAcc {
     if (clientIp && this.kind === 'sasl') (this.ips ??= new TopK(TOP)).add(clientIp);
   }
 
-  private flush(): void {
+  /** Hands the current run of envelope senders to `from`: call before reading `from` (toStats does). */
+  settle(): void {
     if (this.fromRun > 0) this.from.add(this.runFrom!, this.fromRun);
     this.fromRun = 0;
     this.runFrom = null;
@@ -65,7 +66,7 @@ export class SenderAcc {
 
   /** `hours`: this sender's messages per hour (HourLog.bySender). */
   toStats(hours: BucketCounts): SenderStats {
-    this.flush();
+    this.settle();
     const peak = hours.peak();
     const s: SenderStats = {
       kind: this.kind, id: this.id, messages: this.messages, recipients: this.recipients, sent: this.sent, deferred: this.deferred,

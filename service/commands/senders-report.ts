@@ -6,7 +6,10 @@
 // senders-report-check.ts applies the same rules without copying the
 // document (decision 012, last addendum).
 import { z } from 'zod';
-import type { MailFlow, SenderStats } from '../analysis/mail-flow.ts';
+import type { BucketCounts } from '../analysis/counters.ts';
+import type { MailFlow, SenderKind, SenderStats } from '../analysis/mail-flow.ts';
+import { TallySenders } from '../analysis/mail-flow-tally.ts';
+import type { SenderAcc } from '../analysis/sender-acc.ts';
 import { escapeControls } from '../sources/bytes.ts';
 import type { LogFileReport } from '../sources/log-files.ts';
 import type { Passwd } from '../sources/passwd.ts';
@@ -45,7 +48,10 @@ export type SendersReport = z.infer<typeof SendersReportSchema>;
  * (keys are distinct, so the order is total and the n kept are the same), without copying and
  * sorting every entry of ~10 000 senders' maps.
  */
-export function topOf<K extends string>(map: ReadonlyMap<string, number>, key: K, n = 5): Array<Record<K, string> & { count: number }> {
+/** What topOf reads: a Map of counts, or a TopK (counters.ts). */
+export type Counts = { readonly size: number; forEach(fn: (count: number, key: string) => void): void };
+
+export function topOf<K extends string>(map: Counts, key: K, n = 5): Array<Record<K, string> & { count: number }> {
   type Entry = Record<K, string> & { count: number };
   const out: Entry[] = [];
   if (map.size === 0) return out;
@@ -67,16 +73,54 @@ export function topOf<K extends string>(map: ReadonlyMap<string, number>, key: K
   return out;
 }
 
-function senderRow(s: SenderStats, passwd: Passwd | null, zone: string): SenderRow {
+/** One sender's numbers as a row reads them, from its SenderStats or straight from its accumulator. */
+type RowSource = {
+  kind: SenderKind; id: string; messages: number; recipients: number; sent: number; deferred: number; bounced: number;
+  rejected: number; limitRejected: number; firstSeen: number | null; lastSeen: number | null;
+  peak: { start: number; messages: number } | null; from: Counts; ips: Counts; scripts: Counts;
+};
+
+const NONE: Counts = new Map<string, number>();
+
+function fromStats(s: SenderStats): RowSource {
+  return {
+    kind: s.kind, id: s.id, messages: s.messages, recipients: s.recipients, sent: s.sent, deferred: s.deferred, bounced: s.bounced,
+    rejected: s.rejected, limitRejected: s.limitRejected, firstSeen: s.firstSeen, lastSeen: s.lastSeen, peak: s.peakHour,
+    from: s.fromAddresses, ips: s.clientIps, scripts: s.scripts,
+  };
+}
+
+/** What fromStats(acc.toStats(hours)) gives, without building the SenderStats and its Maps. */
+function fromAcc(a: SenderAcc, hours: BucketCounts): RowSource {
+  const peak = hours.peak();
+  return {
+    kind: a.kind, id: a.id, messages: a.messages, recipients: a.recipients, sent: a.sent, deferred: a.deferred, bounced: a.bounced,
+    rejected: a.rejected, limitRejected: a.limitRejected,
+    firstSeen: a.first === Infinity ? null : a.first, lastSeen: a.last === -Infinity ? null : a.last,
+    peak: peak && { start: peak.start, messages: peak.count },
+    // A client sender is its IP (as SenderAcc.toStats says); only SASL users keep a list.
+    from: a.from, ips: a.kind === 'client' ? { size: 1, forEach: (fn) => fn(a.messages, a.id) } : (a.ips ?? NONE), scripts: a.scripts ?? NONE,
+  };
+}
+
+function senderRow(s: RowSource, passwd: Passwd | null, zone: string): SenderRow {
   const at = (ms: number | null) => (ms === null ? null : formatIso(ms, zone));
-  const peak = s.peakHour && { start: formatIso(s.peakHour.start, zone), messages: s.peakHour.messages };
+  const peak = s.peak && { start: formatIso(s.peak.start, zone), messages: s.peak.messages };
   const login = s.kind === 'uid' ? passwd?.byUid.get(Number(s.id))?.login : undefined;
   return {
     kind: s.kind, id: s.id, ...(login !== undefined ? { login } : {}),
     messages: s.messages, recipients: s.recipients, sent: s.sent, deferred: s.deferred, bounced: s.bounced,
     rejected: s.rejected, limitRejected: s.limitRejected, firstSeen: at(s.firstSeen), lastSeen: at(s.lastSeen), peakHour: peak,
-    fromAddresses: topOf(s.fromAddresses, 'address'), clientIps: topOf(s.clientIps, 'ip'), scripts: topOf(s.scripts, 'script'),
+    fromAddresses: topOf(s.from, 'address'), clientIps: topOf(s.ips, 'ip'), scripts: topOf(s.scripts, 'script'),
   };
+}
+
+/** Every sender's row source: straight from the accumulators after a pass, else from the (cached) SenderStats. */
+function rowSources(senders: MailFlow['senders']): RowSource[] {
+  const out: RowSource[] = [];
+  if (senders instanceof TallySenders) for (const [acc, hours] of senders.accumulators()) out.push(fromAcc(acc, hours));
+  else for (const s of senders.values()) out.push(fromStats(s));
+  return out;
 }
 
 export type ReportInput = {
@@ -87,15 +131,10 @@ export type ReportInput = {
 export function buildSendersReport(r: ReportInput): SendersReport {
   const at = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : formatIso(ms, r.zone));
   const { flow } = r;
-  // Most messages first, then kind, then id. The sort keys are read once each: a sender's stats
-  // object (lazy hour maps: sender-acc.ts) is slow to read, and a sort reads them ~n log n times.
-  const all = [...flow.senders.values()];
-  const messages = all.map((s) => s.messages);
-  const kinds = all.map((s) => s.kind);
-  const ids = all.map((s) => s.id);
-  const senders = all.map((_, i) => i)
-    .sort((a, b) => messages[b]! - messages[a]! || (kinds[a]! < kinds[b]! ? -1 : kinds[a]! > kinds[b]! ? 1 : ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0))
-    .map((i) => senderRow(all[i]!, r.passwd, r.zone));
+  // Most messages first, then kind, then id.
+  const senders = rowSources(flow.senders)
+    .sort((a, b) => b.messages - a.messages || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((s) => senderRow(s, r.passwd, r.zone));
   const lr = flow.limitRejects;
   return checkSendersReport({
     lines: flow.lines, unparsed: flow.unparsed, unparsedExamples: flow.unparsedExamples,

@@ -75,7 +75,8 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
 
   let passwd: Passwd | null = null;
   let passwdWarnings: string[] = [];
-  if ([...result.senders.values()].some((s) => s.kind === 'uid')) {
+  // By key (`uid:N`): reading the values would build every sender's stats (mail-flow-tally.ts TallySenders).
+  if ([...result.senders.keys()].some((k) => k.startsWith('uid:'))) {
     const read = await readPasswd(config.passwdFile);
     passwd = read.passwd;
     passwdWarnings = read.warnings;

@@ -12,9 +12,13 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
+import { createMailFlow } from '../../service/analysis/mail-flow.ts';
+import { TallySenders } from '../../service/analysis/mail-flow-tally.ts';
 import { runCli } from '../../service/cli.ts';
 import { checkSendersReport, REPORT_KEYS, ROW_KEYS, TOTALS_KEYS } from '../../service/commands/senders-report-check.ts';
-import { formatSendersText, SenderRowSchema, SendersReportSchema, topOf, type SendersReport } from '../../service/commands/senders-report.ts';
+import { buildSendersReport, formatSendersText, SenderRowSchema, SendersReportSchema, topOf, type SendersReport } from '../../service/commands/senders-report.ts';
+import { expandMaillog, scanMaillogFiles } from '../../service/sources/maillog-scan.ts';
+import { parsePasswd } from '../../service/sources/passwd.ts';
 import { generateMaillog } from '../bench/maillog-generator.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 
@@ -137,6 +141,26 @@ describe('senders document check', () => {
       }
     }
     assert.ok(refusedByBoth > 900, `mutations refused: ${refusedByBoth}`);
+  });
+
+  it('builds the same rows straight from the accumulators as from the senders\' stats', async () => {
+    const sample = [join(REAL, 'sample/mail.log.1'), join(REAL, 'sample/mail.log')];
+    for (const paths of [[worldLog], sample]) {
+      const acc = createMailFlow();
+      const scan = await scanMaillogFiles(await expandMaillog(paths), { zone: 'Asia/Tokyo', referenceMs: Date.UTC(2026, 10, 28), onEvent: acc.add, threads: 1 });
+      const flow = acc.finish(scan);
+      assert.ok(flow.senders instanceof TallySenders);
+      const { passwd } = parsePasswd(await readFile(join(dir, 'passwd'), 'utf8'));
+      const input = { files: scan.files, warnings: [], passwd, zone: 'Asia/Tokyo', since: undefined, until: undefined };
+      const direct = buildSendersReport({ flow, ...input });
+      const viaStats = buildSendersReport({ flow: { ...flow, senders: new Map(flow.senders) }, ...input });
+      assert.deepEqual(direct, viaStats);
+      assert.ok(direct.senders.length > 0, `${paths[0]}: senders`);
+      if (paths[0] === worldLog) {
+        assert.deepEqual(new Set(direct.senders.map((r) => r.kind)), new Set(['uid', 'sasl', 'client']));
+        assert.ok(direct.senders.some((r) => r.limitRejected > 0 && r.peakHour !== null && r.scripts.length > 0 || r.clientIps.length > 1));
+      }
+    }
   });
 
   it('topOf keeps what sorting every entry and keeping n kept, ties broken by key', () => {
