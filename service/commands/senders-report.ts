@@ -43,14 +43,14 @@ export const SendersReportSchema = z.object({
 });
 export type SendersReport = z.infer<typeof SendersReportSchema>;
 
+/** What topOf reads: a Map of counts, or a TopK (counters.ts). */
+export type Counts = { readonly size: number; forEach(fn: (count: number, key: string) => void): void };
+
 /**
  * The n largest counts, most first, ties by key: what sorting the whole map and keeping n gave
  * (keys are distinct, so the order is total and the n kept are the same), without copying and
  * sorting every entry of ~10 000 senders' maps.
  */
-/** What topOf reads: a Map of counts, or a TopK (counters.ts). */
-export type Counts = { readonly size: number; forEach(fn: (count: number, key: string) => void): void };
-
 export function topOf<K extends string>(map: Counts, key: K, n = 5): Array<Record<K, string> & { count: number }> {
   type Entry = Record<K, string> & { count: number };
   const out: Entry[] = [];
