@@ -18,21 +18,23 @@ export function Dialog({ title, onClose, busy = false, children, footer, wide = 
     const el = ref.current;
     if (!el) return;
     if (!el.open) el.showModal();
+    const closeAndReturnFocus = () => {
+      if (el.open) el.close();
+      opener?.focus?.();
+    };
     const onCancel = (e: Event) => {
       e.preventDefault();
       if (busyRef.current) return;
       // Closed here, at once: the browser does not always let a page keep its dialog open on Escape (the cancel
       // event is not always cancelable), and closing by itself it left the focus on the page's body until the
       // re-render ran the cleanup below (~10 ms, seen in test/panel/keyboard.test.ts).
-      el.close();
-      opener?.focus?.();
+      closeAndReturnFocus();
       onClose();
     };
     el.addEventListener('cancel', onCancel);
     return () => {
       el.removeEventListener('cancel', onCancel);
-      if (el.open) el.close();
-      opener?.focus?.();
+      closeAndReturnFocus();
     };
   }, []);
   return (

@@ -116,11 +116,29 @@ export async function prepareFlowPass(o: FlowPassOptions): Promise<PreparedPass>
   return { options: o, expanded, cacheDir: cache.dir, key, notes: [] };
 }
 
-/** `store: false`: do not write the flow's entry (`senders` caches its document instead, whose key includes the flow's). */
-export async function runFlowPass(p: PreparedPass, { store = true }: { store?: boolean } = {}): Promise<FlowPass> {
+/**
+ * Writes a cache entry of the mail-log pass; a failure to write (a full disk, permissions) is said in
+ * `notes`, not thrown: the result stands without its entry. Whether it was written.
+ */
+export async function storeEntry(cacheDir: string, key: string, text: Iterable<string>, notes: string[]): Promise<boolean> {
+  try {
+    await writeCacheEntry(cacheDir, key, text);
+    return true;
+  } catch (err) {
+    if (!(err instanceof Error && 'code' in err)) throw err;
+    notes.push(`mail log cache: cannot write in ${cacheDir}: ${describeError(err)}`);
+    return false;
+  }
+}
+
+/**
+ * `flowEntry: false`: the flow is neither read from nor written to the cache (`senders` caches its
+ * document instead, whose key includes the flow's); `cache` then says 'cacheable' where it would store.
+ */
+export async function runFlowPass(p: PreparedPass, { flowEntry = true }: { flowEntry?: boolean } = {}): Promise<FlowPass> {
   const { options: o, expanded, cacheDir, key } = p;
   const notes = [...p.notes];
-  if (cacheDir && key) {
+  if (cacheDir && key && flowEntry) {
     const entry = await readCacheBytes(cacheDir, key);
     const d = entry.bytes && decodeEntry(entry.bytes);
     if (d) {
@@ -137,14 +155,8 @@ export async function runFlowPass(p: PreparedPass, { store = true }: { store?: b
   let cache: FlowPass['cache'] = cacheDir ? 'miss' : 'off';
   const clean = scan.warnings.length === expanded.warnings.length && scan.files.every((f) => f.complete);
   if (cacheDir && key && clean && (await prepareFlowPass(o)).key === key) {
-    if (!store) return { flow, files: scan.files, warnings: scan.warnings, readable: scan.readable, cache: 'cacheable', notes };
-    try {
-      await writeCacheEntry(cacheDir, key, encodeEntry(flow, scan.files, scan.readable));
-      cache = 'stored';
-    } catch (err) {
-      if (!(err instanceof Error && 'code' in err)) throw err;
-      notes.push(`mail log cache: cannot write in ${cacheDir}: ${describeError(err)}`);
-    }
+    if (!flowEntry) cache = 'cacheable';
+    else if (await storeEntry(cacheDir, key, encodeEntry(flow, scan.files, scan.readable), notes)) cache = 'stored';
   }
   return { flow, files: scan.files, warnings: scan.warnings, readable: scan.readable, cache, notes };
 }

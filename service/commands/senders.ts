@@ -10,10 +10,10 @@
 import { EXIT, createError } from '../errors.ts';
 import { escapeControls } from '../sources/bytes.ts';
 import { readPasswd, type Passwd } from '../sources/passwd.ts';
-import { cacheKey, readCacheBytes, writeCacheEntry } from '../sources/state-cache.ts';
+import { cacheKey, readCacheBytes } from '../sources/state-cache.ts';
 import { parseIsoInstant } from '../time.ts';
 import type { CommandContext, CommandResult } from './command.ts';
-import { prepareFlowPass, runFlowPass } from './mail-flow-pass.ts';
+import { prepareFlowPass, runFlowPass, storeEntry } from './mail-flow-pass.ts';
 import { checkSendersReport } from './senders-report-check.ts';
 import { buildSendersReport, formatSendersText, type SendersReport } from './senders-report.ts';
 
@@ -55,12 +55,7 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
     const nl = bytes ? bytes.indexOf(10) : -1;
     if (bytes && nl > 0) {
       const d = await withPasswdNow(config.passwdFile, JSON.parse(bytes.toString('utf8', 0, nl)) as StoredHead, bytes.toString('utf8', nl + 1));
-      if (d.mended) {
-        await writeCacheEntry(cacheDir, reportKey, [JSON.stringify(d.head), '\n', d.jsonText]).catch((err: unknown) => {
-          if (!(err instanceof Error && 'code' in err)) throw err;
-          prepared.notes.push(`mail log cache: cannot write in ${cacheDir}: ${err.message}`);
-        });
-      }
+      if (d.mended) await storeEntry(cacheDir, reportKey, [JSON.stringify(d.head), '\n', d.jsonText], prepared.notes);
       const { jsonText } = d;
       // Parsed only when read: --json prints jsonText as it is; the table needs the document.
       let report: SendersReport | undefined = d.report;
@@ -70,7 +65,7 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
     }
   }
   // No flow entry: this command's re-runs are answered from the report's entry, whose key includes the flow's.
-  const pass = await runFlowPass(prepared, { store: false });
+  const pass = await runFlowPass(prepared, { flowEntry: false });
   const result = pass.flow;
 
   let passwd: Passwd | null = null;
@@ -98,10 +93,7 @@ export async function runSenders(ctx: CommandContext): Promise<CommandResult> {
     jsonText = JSON.stringify(report, null, 2);
     const logins: StoredHead['logins'] = report.senders.filter((r) => r.kind === 'uid').map((r) => [Number(r.id), r.login ?? null]);
     const head: StoredHead = { exit, notes, unreadable, logins, passwdWarnings };
-    await writeCacheEntry(cacheDir, reportKey, [JSON.stringify(head), '\n', jsonText]).catch((err: unknown) => {
-      if (!(err instanceof Error && 'code' in err)) throw err;
-      pass.notes.push(`mail log cache: cannot write in ${cacheDir}: ${err.message}`);
-    });
+    await storeEntry(cacheDir, reportKey, [JSON.stringify(head), '\n', jsonText], pass.notes);
   }
   // The table is made only when it is printed (not for --json).
   return { json: report, ...(jsonText !== undefined ? { jsonText } : {}), get text() { return formatSendersText(report); }, exit, notes: [...pass.notes, ...notes] };

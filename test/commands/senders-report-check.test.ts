@@ -20,6 +20,7 @@ import { buildSendersReport, formatSendersText, SenderRowSchema, SendersReportSc
 import { expandMaillog, scanMaillogFiles } from '../../service/sources/maillog-scan.ts';
 import { parsePasswd } from '../../service/sources/passwd.ts';
 import { generateMaillog } from '../bench/maillog-generator.ts';
+import { cachedWorld } from '../fixtures/expand/world.ts';
 import { repoRoot } from '../helpers/repo-root.ts';
 
 const REAL = resolve(repoRoot, '../shared/realdata/postfix-lightmeter');
@@ -145,7 +146,14 @@ describe('senders document check', () => {
 
   it('builds the same rows straight from the accumulators as from the senders\' stats', async () => {
     const sample = [join(REAL, 'sample/mail.log.1'), join(REAL, 'sample/mail.log')];
-    for (const paths of [[worldLog], sample]) {
+    // The fixture world's last 3 MB (captured Postfix lines): the incident's limit refusals.
+    const world = await cachedWorld();
+    const text = await readFile(join(world.dir, 'var/log/mail.log'));
+    const cut = text.indexOf(10, text.length - 3 * 1024 * 1024) + 1;
+    const incident = join(dir, 'incident.log');
+    await writeFile(incident, text.subarray(cut));
+    const rows: SendersReport['senders'] = [];
+    for (const paths of [[worldLog], sample, [incident]]) {
       const acc = createMailFlow();
       const scan = await scanMaillogFiles(await expandMaillog(paths), { zone: 'Asia/Tokyo', referenceMs: Date.UTC(2026, 10, 28), onEvent: acc.add, threads: 1 });
       const flow = acc.finish(scan);
@@ -156,11 +164,14 @@ describe('senders document check', () => {
       const viaStats = buildSendersReport({ flow: { ...flow, senders: new Map(flow.senders) }, ...input });
       assert.deepEqual(direct, viaStats);
       assert.ok(direct.senders.length > 0, `${paths[0]}: senders`);
-      if (paths[0] === worldLog) {
-        assert.deepEqual(new Set(direct.senders.map((r) => r.kind)), new Set(['uid', 'sasl', 'client']));
-        assert.ok(direct.senders.some((r) => r.limitRejected > 0 && r.peakHour !== null && r.scripts.length > 0 || r.clientIps.length > 1));
-      }
+      rows.push(...direct.senders);
     }
+    // Rows that read each of the accumulator's parts: all three kinds, limit refusals, scripts, a SASL user's IPs.
+    assert.deepEqual(new Set(rows.map((r) => r.kind)), new Set(['uid', 'sasl', 'client']));
+    assert.ok(rows.some((r) => r.limitRejected > 0), 'a row with limit refusals');
+    assert.ok(rows.some((r) => r.scripts.length > 0), 'a row with scripts');
+    assert.ok(rows.some((r) => r.kind === 'sasl' && r.clientIps.length > 1), 'a SASL row with several IPs');
+    assert.ok(rows.some((r) => r.login !== undefined), 'a row with a login');
   });
 
   it('topOf keeps what sorting every entry and keeping n kept, ties broken by key', () => {
