@@ -2,6 +2,7 @@
 // (CONTRACT.md "Running it"): build.mjs writes it with them; the knock-out
 // bench (test/bench/knockouts.ts) bundles the same program with them, minify off.
 // Facts used: ../shared/reference/build-notes.md.
+import { assemblyScriptModule } from './assemblyscript.mjs';
 
 /** The lines before the bundle: a #! line, and the CommonJS names some dependencies use. */
 const banner = [
@@ -24,11 +25,19 @@ const zodLocalesUnused = {
   },
 };
 
+// An AssemblyScript source (`.as`) is bundled as its compiled module's bytes (build/assemblyscript.mjs).
+const assemblyScript = {
+  name: 'assemblyscript',
+  setup(b) {
+    b.onLoad({ filter: /\.as$/ }, async (args) => ({ contents: await assemblyScriptModule(args.path), loader: 'js' }));
+  },
+};
+
 /** `root`: the repository (entry point relative to it). Without `outfile`/`write`: the caller says where. */
 export function serviceBundleOptions(root = '.') {
   return {
     entryPoints: [`${root}/service/main.ts`],
-    plugins: [zodLocalesUnused],
+    plugins: [zodLocalesUnused, assemblyScript],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -7,6 +7,7 @@ import { LINE, OMC_LIMIT_TEXT, resetMaillogEvent, type LineResult, type MaillogE
 import { NO_QUEUE } from './queue-key.ts';
 import { parsePostfixMessage } from './postfix-message.ts';
 import { SyslogClock, rfc3339Epoch } from './syslog-clock.ts';
+import type { MaillogWasm, WasmTimestamp } from './maillog-wasm.ts';
 
 export { createMaillogEvent, LINE, type LineResult, type MaillogEvent } from './maillog-event.ts';
 
@@ -88,6 +89,15 @@ export class MaillogLineParser {
     else return LINE.other;
     if (r === LINE.event) out.ts = this.timestamp();
     return r;
+  }
+
+  private readonly wasmTime: WasmTimestamp = { rfc: false, y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0, ms: 0, offsetMin: 0 };
+
+  /** The event of the line maillog-line.as has just parsed (maillog-wasm.ts), with its instant as parse gives it. */
+  fromWasm(w: MaillogWasm, out: Event): void {
+    const t = this.wasmTime;
+    w.event(out, t);
+    out.ts = t.rfc ? rfc3339Epoch(t.y, t.mo, t.d, t.h, t.mi, t.s, t.ms, t.offsetMin) : this.clock.classic(t.mo, t.d, t.h, t.mi, t.s);
   }
 
   private timestamp(): number {

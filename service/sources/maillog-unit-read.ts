@@ -9,6 +9,7 @@ import { toReadError, type ReadError } from './log-file-open.ts';
 import { directInflateAvailable, directInflater, GzipCursor, gunzipStreamed, type TextCursor } from './gunzip.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LINE, type MaillogEvent, type MaillogLineParser } from './maillog-line.ts';
+import { maillogWasm, WasmLineReader, type LineHandlers } from './maillog-wasm.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
 
 /** Counts of the lines read so far: `lines` all of them, `fileLines` those not overlong (a file report's count). */
@@ -25,6 +26,8 @@ export type UnitRun = {
   maxExamples: number;
   maxLineBytes: number;
   chunkBytes: number;
+  /** Tests: 'js' reads with the TypeScript parser even where WebAssembly runs (the two must agree). */
+  engine?: 'js' | 'wasm';
 };
 
 /** `error`: what stopped the reading of the unit, if something did (the caller words it with the file's line count). */
@@ -37,47 +40,86 @@ export async function readUnit(file: UnitFile, unit: MaillogUnit, parser: Maillo
   const stats = run.stats ?? emptyStats();
   const skip = run.skipLines ?? 0;
   const { onEvent, onFirstClassic, maxExamples } = run;
-  let index = 0;
+  // Lines of the unit so far, those skipped included (onFirstClassic's line number).
+  let index = skip;
   let watch = onFirstClassic !== undefined;
   const example = (text: () => string) => {
     stats.unparsed++;
     if (stats.examples.length < maxExamples) stats.examples.push(text());
   };
-  const split = new LineSplitter(
-    run.maxLineBytes,
-    (buf, s, e) => {
-      if (index++ < skip) return;
-      stats.lines++;
-      stats.fileLines++;
-      const r = parser.parse(buf, s, e, event);
+  const lines = (n: number) => {
+    index += n;
+    stats.lines += n;
+    stats.fileLines += n;
+  };
+  const handlers: LineHandlers = {
+    lines,
+    line: (r, buf, s, e) => {
+      lines(1);
       if (r === LINE.event) {
         if (watch && parser.clock.started) {
           watch = false;
           onFirstClassic!(index - 1, { ...stats, lines: stats.lines - 1, fileLines: stats.fileLines - 1, examples: [...stats.examples] });
         }
         onEvent(event);
-      } else if (r === LINE.unparsed) example(() => showableLine(buf, s, e));
+      } else example(() => showableLine(buf, s, e));
     },
-    (head) => {
-      if (index++ < skip) return;
+    overlong: (head) => {
+      index++;
       stats.lines++;
       stats.overlong++;
       // Over 64 KiB no Postfix line is that long: counted as unparsed, never held in memory.
       example(() => `${showableLine(head, 0, head.length, 80)} (line longer than 64 KiB)`);
     },
-  );
+  };
+  // The lines are found and parsed by maillog-line.as where WebAssembly runs (maillog-wasm.ts), else here.
+  const wasm = run.engine === 'js' ? null : maillogWasm();
+  const useWasm = wasm !== null && !wasm.inUse && WasmLineReader.fits(run.maxLineBytes);
+  const split: LineSink = useWasm
+    ? new WasmLineReader(wasm, run.maxLineBytes, skip, (w) => parser.fromWasm(w, event), handlers)
+    : jsLineReader(parser, event, run.maxLineBytes, skip, handlers);
   let error: ReadError | null = null;
+  if (useWasm) wasm.inUse = true;
   try {
-    if (!file.gzip) readRange(new PlainCursor(file.fd, run.chunkBytes), unit, split);
+    if (!file.gzip) readRange(new PlainCursor(file.fd, run.chunkBytes, useWasm ? wasm.input : null), unit, split);
     // Without the direct inflater, a .gz file is one unit (maillog-units.ts) read through node:zlib's stream.
     else if (!directInflateAvailable()) await gunzipStreamed(file.path, file.fd, run.chunkBytes, split);
     else readGzipRange(file, unit, run.chunkBytes, split);
     split.end();
   } catch (err) {
     error = toReadError(err);
+  } finally {
+    if (useWasm) wasm.inUse = false;
   }
   return { stats, error };
 }
+
+/** The TypeScript reader: LineSplitter and MaillogLineParser.parse, handing on what WasmLineReader does. */
+function jsLineReader(parser: MaillogLineParser, event: MaillogEvent, maxLine: number, skip: number, on: LineHandlers): LineSplitter {
+  let skipLeft = skip;
+  return new LineSplitter(
+    maxLine,
+    (buf, s, e) => {
+      if (skipLeft > 0) {
+        skipLeft--;
+        return;
+      }
+      const r = parser.parse(buf, s, e, event);
+      if (r === LINE.event || r === LINE.unparsed) on.line(r, buf, s, e);
+      else on.lines(1);
+    },
+    (head) => {
+      if (skipLeft > 0) {
+        skipLeft--;
+        return;
+      }
+      on.overlong(head);
+    },
+  );
+}
+
+/** What readRange feeds: LineSplitter or WasmLineReader. */
+type LineSink = Pick<LineSplitter, 'push' | 'skipLine' | 'midLine' | 'end'>;
 
 // This thread's inflaters, by descriptor, kept between the units of a file it reads; and the files
 // whose reading failed here, with the error (a later unit of the file is refused with it at once,
@@ -104,7 +146,7 @@ function dropCursor(fd: number): void {
  * unit's start, no line starts between the two (that newline was the first one after the earlier
  * unit's end), so this unit's first line starts at the cursor (readRange).
  */
-function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: LineSplitter): void {
+function readGzipRange(file: UnitFile, unit: MaillogUnit, chunk: number, split: LineSink): void {
   if (failures.has(file.fd)) throw failures.get(file.fd);
   let c = cursors.get(file.fd);
   if (c && unit.start < c.rangeEnd) {
@@ -134,8 +176,9 @@ class PlainCursor implements TextCursor {
   end = 0;
   readonly text: Buffer;
 
-  constructor(private readonly fd: number, chunk: number) {
-    this.text = Buffer.allocUnsafe(chunk);
+  /** `into`: where to read (WasmLineReader's input area), else a buffer of its own; `chunk` bytes at most per read. */
+  constructor(private readonly fd: number, chunk: number, into: Buffer | null) {
+    this.text = into ? into.subarray(0, Math.min(chunk, into.length)) : Buffer.allocUnsafe(chunk);
   }
 
   fill(): boolean {
@@ -164,7 +207,7 @@ class PlainCursor implements TextCursor {
  * `start - 1` ends that line, and the unit's first line starts at `start`). A cursor already at or
  * past `start` sits at a line start (readGzipRange).
  */
-function readRange(c: TextCursor, unit: MaillogUnit, split: LineSplitter): void {
+function readRange(c: TextCursor, unit: MaillogUnit, split: LineSink): void {
   if (unit.start > 0 && c.pos < unit.start) {
     if (!c.skipTo(unit.start - 1)) return;
     split.skipLine();

@@ -11,6 +11,7 @@ import { check, fc } from './fuzz-config.ts';
 import { DELIVERY_STATUSES, EVENT_KINDS, FIELD_CAP } from '../../service/sources/maillog-event.ts';
 import { EventBatchWriter, decodeEvents } from '../../service/sources/maillog-event-codec.ts';
 import { LINE, MaillogLineParser, createMaillogEvent, type MaillogEvent } from '../../service/sources/maillog-line.ts';
+import { maillogWasm, wasmFailure } from '../../service/sources/maillog-wasm.ts';
 
 const REF = Date.UTC(2022, 1, 10);
 const Range = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).refine(([s, e]) => s <= e && e - s <= FIELD_CAP, 'a range within the field cap');
@@ -80,6 +81,32 @@ describe('fuzz: maillog lines', () => {
       decodeEvents(writer.take(), createMaillogEvent(), (d) => decoded.push({ ...d, buf: undefined, fromS: 0, fromE: 0, ipS: 0, ipE: 0, saslS: 0, saslE: 0, nameS: 0, nameE: 0, valueS: 0, valueE: 0 }));
       assert.deepEqual(decoded, direct);
     }), 500);
+  });
+
+  it('reads any line as maillog-line.as (the WebAssembly parser the pass uses) does', () => {
+    const w = maillogWasm();
+    assert.ok(w, `WebAssembly runs here (${wasmFailure()})`);
+    const js = new MaillogLineParser('Asia/Tokyo');
+    const wasm = new MaillogLineParser('Asia/Tokyo');
+    js.startFile(REF);
+    wasm.startFile(REF);
+    const a = createMaillogEvent();
+    const b = createMaillogEvent();
+    const base = w.input.byteOffset;
+    // Ranges as offsets from the line's start (an unset range is 0 in both).
+    const plain = (e: MaillogEvent, at: number) => {
+      const v: Record<string, unknown> = { ...e, buf: undefined };
+      for (const k of ['fromS', 'fromE', 'ipS', 'ipE', 'saslS', 'saslE', 'nameS', 'nameE', 'valueS', 'valueE'] as const) v[k] = e[k] === 0 ? 0 : e[k] - at;
+      return v;
+    };
+    check(fc.property(anyLine, (line) => {
+      const r = parseIn(js, line, a);
+      Buffer.concat([Buffer.from('xx\n'), line, Buffer.from('\nyy')]).copy(w.input, 0);
+      assert.equal(w.parse(base + 3, base + 3 + line.length), r);
+      if (r !== LINE.event) return;
+      wasm.fromWasm(w, b);
+      assert.deepEqual(plain(b, base + 3), plain(a, 3));
+    }), 3000);
   });
 
   const address = fc.tuple(fc.stringMatching(/^[a-z0-9._+-]{1,20}$/), fc.stringMatching(/^[a-z0-9-]{1,20}\.[a-z]{2,6}$/)).map(([l, d]) => `${l}@${d}`);

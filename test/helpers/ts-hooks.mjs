@@ -24,6 +24,11 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 export async function load(url, context, nextLoad) {
+  // An AssemblyScript source: its compiled module's bytes (build/assemblyscript.mjs keeps them cached).
+  if (url.startsWith('file:') && url.endsWith('.as')) {
+    const { assemblyScriptModule } = await import('../../build/assemblyscript.mjs');
+    return { format: 'module', source: await assemblyScriptModule(fileURLToPath(url)), shortCircuit: true };
+  }
   if (!url.startsWith('file:') || !/\.(ts|tsx)$/.test(url)) return nextLoad(url, context);
   const path = fileURLToPath(url);
   const source = await readFile(path, 'utf8');

@@ -1,0 +1,603 @@
+// AssemblyScript: the maillog line parser of maillog-line.ts and
+// postfix-message.ts, compiled to WebAssembly (docs/decisions/021). It reads
+// the same bytes and decides the same way, line for line; the TypeScript
+// parser stays the reference (test/sources/maillog-wasm.test.ts compares the
+// two on every fixture log and on mutated lines) and the fallback.
+//
+// The JavaScript side (maillog-wasm.ts) owns the layout of this module's
+// memory: it reads the log into it, calls scan() over a chunk and takes each
+// line that yields an event (or does not parse) from the event slots. Memory
+// never grows: a grown memory detaches its ArrayBuffer, and one detach makes
+// V8 check every typed array access of the thread (decision 020).
+//
+// Functions keep the names and the order of decisions of their TypeScript
+// twins; a change to one must be made to the other (the comparison test fails
+// otherwise).
+
+// What the parser made of a line (LINE in maillog-event.ts), and scan()'s own codes.
+const OTHER: i32 = 0;
+const INFO: i32 = 1;
+const EVENT: i32 = 2;
+const UNPARSED: i32 = 3;
+const OVERLONG: i32 = 4;
+const END: i32 = 5;
+
+// Event kinds, in the order of EVENT_KINDS (maillog-event.ts).
+const PICKUP: f64 = 0; const CLIENT: f64 = 1; const QUEUED: f64 = 2; const EXPIRED: f64 = 3; const DELIVERY: f64 = 4;
+const REMOVED: f64 = 5; const REJECT_: f64 = 6; const HEADER: f64 = 7; const HANDLER: f64 = 8;
+// Delivery statuses, in the order of DELIVERY_STATUSES.
+const ST_SENT: f64 = 0; const ST_DEFERRED: f64 = 1; const ST_BOUNCED: f64 = 2; const ST_EXPIRED: f64 = 3; const ST_OTHER: f64 = 4;
+
+// The event slots (f64 each; SLOT in maillog-wasm.ts names them). A queue key is three slots:
+// the number of a short hex ID, or -1 and the ID's [start, end) (a text key), or -2 (none).
+const SLOTS: usize = memory.data(64 * 8, 8);
+const S_KIND = 0; const S_Q = 1; const S_UID = 4; const S_NRCPT = 5; const S_SIZE = 6; const S_STATUS = 7;
+const S_MILTER = 8; const S_COMMAND = 9; const S_LIMIT = 10; const S_ORIG = 11; const S_QUEUED_AS = 14;
+const S_FROM = 17; const S_IP = 19; const S_SASL = 21; const S_NAME = 23; const S_VALUE = 25;
+const S_RFC = 27; const S_Y = 28; const S_MO = 29; const S_D = 30; const S_H = 31; const S_MI = 32; const S_S = 33; const S_MS = 34; const S_OFFSET = 35;
+// scan()'s results: the line's [start, end), where the next line starts, lines passed over before it.
+const S_LINE_START = 40; const S_LINE_END = 41; const S_NEXT = 42; const S_PASSED = 43;
+const NO_KEY: f64 = -2;
+const TEXT_KEY: f64 = -1;
+
+const FIELD_CAP: i32 = 512;
+const QUEUE_ID_MAX: i32 = 24;
+const MAX_HEX: i32 = 12;
+
+/** Where the slots are (maillog-wasm.ts reads them through a Float64Array). */
+export function slots(): usize {
+  return SLOTS;
+}
+
+/** The first byte the JavaScript side may use: everything before it is this module's own. */
+export function freeFrom(): usize {
+  return __heap_base;
+}
+
+@inline function set(slot: i32, v: f64): void {
+  store<f64>(SLOTS + (<usize>slot << 3), v);
+}
+
+@inline function at(i: i32): i32 {
+  return <i32>load<u8>(<usize>i);
+}
+
+@inline function isDigit(c: i32): bool {
+  return c >= 48 && c <= 57;
+}
+
+@inline function d2(i: i32): i32 {
+  return (at(i) - 48) * 10 + (at(i + 1) - 48);
+}
+
+// Byte-class tables (postfix-message.ts, queue-key.ts), filled when the module starts.
+const SHORT: usize = memory.data(256);
+const LONG: usize = memory.data(256);
+const ALNUM: usize = memory.data(256);
+const HEX: usize = memory.data(256);
+const MONTH_DAYS: usize = memory.data<u8>([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
+
+function fillClass(table: usize, chars: string): void {
+  for (let i = 0; i < chars.length; i++) store<u8>(table + <usize>chars.charCodeAt(i), 1);
+}
+
+fillClass(SHORT, '0123456789ABCDEF');
+fillClass(ALNUM, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz');
+fillClass(LONG, '0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz');
+memory.fill(HEX, 255, 256);
+for (let i = 0; i < 16; i++) store<u8>(HEX + <usize>'0123456789ABCDEF'.charCodeAt(i), <u8>i);
+
+// The keywords, as in postfix-message.ts's K (ASCII; compared with the UTF-16 units of the literal).
+const POSTFIX = 'postfix';
+const PSA_PC_REMOTE = 'psa-pc-remote';
+const PLESK_SENDMAIL = 'plesk-sendmail';
+const DURING_CALL = " during call '";
+const HANDLER_END = "' handler";
+// OMC_LIMIT_TEXT (maillog-event.ts); the comparison test fails if the two differ.
+const LIMIT = 'The limit on the number of allowed outgoing messages was exceeded';
+
+// ---- bytes.ts
+
+function hasAt(p: i32, to: i32, needle: string): bool {
+  const n = needle.length;
+  if (p < 0 || p + n > to) return false;
+  const s = changetype<usize>(needle);
+  for (let i = 0; i < n; i++) if (at(p + i) != <i32>load<u16>(s + (<usize>i << 1))) return false;
+  return true;
+}
+
+function findBytes(from: i32, to: i32, needle: string): i32 {
+  const n = needle.length;
+  if (n == 0) return from;
+  const s = changetype<usize>(needle);
+  const first = <i32>load<u16>(s);
+  const last = to - n;
+  for (let i = from; i <= last; i++) {
+    if (at(i) != first) continue;
+    let j = 1;
+    while (j < n && at(i + j) == <i32>load<u16>(s + (<usize>j << 1))) j++;
+    if (j == n) return i;
+  }
+  return -1;
+}
+
+function findLastBytes(from: i32, to: i32, needle: string): i32 {
+  const n = needle.length;
+  const s = changetype<usize>(needle);
+  for (let i = to - n; i >= from; i--) {
+    let j = 0;
+    while (j < n && at(i + j) == <i32>load<u16>(s + (<usize>j << 1))) j++;
+    if (j == n) return i;
+  }
+  return -1;
+}
+
+function findByte(from: i32, to: i32, b: i32): i32 {
+  for (let i = from; i < to; i++) if (at(i) == b) return i;
+  return -1;
+}
+
+let uintEnd: i32 = 0;
+
+function readUint(p: i32, to: i32): f64 {
+  let v: f64 = 0;
+  let i = p;
+  while (i < to && i - p < 15) {
+    const c = at(i);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + <f64>(c - 48);
+    i++;
+  }
+  uintEnd = i;
+  return i == p ? -1 : v;
+}
+
+// ---- queue-key.ts: queueKeyAt, into three slots from `slot`
+
+function keyAt(slot: i32, start: i32, end: i32): void {
+  const n = end - start;
+  if (n > 0 && n <= MAX_HEX) {
+    let v: f64 = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const d = <i32>load<u8>(HEX + <usize>at(i));
+      if (d == 255) break;
+      v = v * 16 + <f64>d;
+    }
+    if (i == end) {
+      set(slot, v * 16 + <f64>n);
+      return;
+    }
+  }
+  set(slot, TEXT_KEY);
+  set(slot + 1, <f64>start);
+  set(slot + 2, <f64>end);
+}
+
+// ---- maillog-event.ts: resetMaillogEvent (the timestamp slots are written for events only)
+
+function reset(kind: f64): void {
+  set(S_KIND, kind);
+  set(S_Q, NO_KEY);
+  set(S_UID, -1);
+  set(S_NRCPT, -1);
+  set(S_SIZE, -1);
+  set(S_STATUS, ST_OTHER);
+  set(S_MILTER, 0);
+  set(S_COMMAND, 0);
+  set(S_LIMIT, 0);
+  set(S_ORIG, NO_KEY);
+  set(S_QUEUED_AS, NO_KEY);
+  for (let i = S_FROM; i < S_VALUE + 2; i++) set(i, 0);
+}
+
+function range(slot: i32, start: i32, end: i32): void {
+  set(slot, <f64>start);
+  set(slot + 1, <f64>end);
+}
+
+@inline function cap(s: i32, e: i32): i32 {
+  return min(e, s + FIELD_CAP);
+}
+
+// ---- maillog-line.ts
+
+function monthOf(a: i32, b: i32, c: i32): i32 {
+  switch (a) {
+    case 74: return b == 97 && c == 110 ? 1 : b == 117 ? (c == 110 ? 6 : c == 108 ? 7 : 0) : 0;
+    case 70: return b == 101 && c == 98 ? 2 : 0;
+    case 77: return b == 97 ? (c == 114 ? 3 : c == 121 ? 5 : 0) : 0;
+    case 65: return b == 112 && c == 114 ? 4 : b == 117 && c == 103 ? 8 : 0;
+    case 83: return b == 101 && c == 112 ? 9 : 0;
+    case 79: return b == 99 && c == 116 ? 10 : 0;
+    case 78: return b == 111 && c == 118 ? 11 : 0;
+    case 68: return b == 101 && c == 99 ? 12 : 0;
+    default: return 0;
+  }
+}
+
+let rfc = 0; let mo = 0; let d = 0; let h = 0; let mi = 0; let s = 0;
+let y = 0; let ms: f64 = 0; let offsetMin = 0;
+
+function readClock(p: i32, end: i32): i32 {
+  if (p + 8 > end || at(p + 2) != 58 || at(p + 5) != 58) return -1;
+  if (!isDigit(at(p)) || !isDigit(at(p + 1)) || !isDigit(at(p + 3)) || !isDigit(at(p + 4))) return -1;
+  if (!isDigit(at(p + 6)) || !isDigit(at(p + 7))) return -1;
+  h = d2(p);
+  mi = d2(p + 3);
+  s = d2(p + 6);
+  return h > 23 || mi > 59 || s > 60 ? -1 : p + 8;
+}
+
+function readTimestamp(start: i32, end: i32): i32 {
+  if (end - start < 20) return -1;
+  const c0 = at(start);
+  let p: i32;
+  if (isDigit(c0)) {
+    if (at(start + 4) != 45 || at(start + 7) != 45 || (at(start + 10) != 84 && at(start + 10) != 32)) return -1;
+    if (!isDigit(at(start)) || !isDigit(at(start + 1)) || !isDigit(at(start + 2)) || !isDigit(at(start + 3))) return -1;
+    if (!isDigit(at(start + 5)) || !isDigit(at(start + 6)) || !isDigit(at(start + 8)) || !isDigit(at(start + 9))) return -1;
+    y = d2(start) * 100 + d2(start + 2);
+    mo = d2(start + 5);
+    d = d2(start + 8);
+    p = readClock(start + 11, end);
+    if (p < 0) return -1;
+    ms = 0;
+    if (at(p) == 46) {
+      let q = p + 1;
+      let scale: f64 = 100;
+      while (q < end && isDigit(at(q))) {
+        if (scale >= 1) ms += <f64>(at(q) - 48) * scale;
+        scale /= 10;
+        q++;
+      }
+      ms = Math.floor(ms);
+      p = q;
+    }
+    if (at(p) == 90) {
+      offsetMin = 0;
+      p++;
+    } else if (at(p) == 43 || at(p) == 45) {
+      const sign = at(p) == 45 ? -1 : 1;
+      if (!isDigit(at(p + 1)) || !isDigit(at(p + 2))) return -1;
+      const colon = at(p + 3) == 58 ? 1 : 0;
+      if (!isDigit(at(p + 3 + colon)) || !isDigit(at(p + 4 + colon))) return -1;
+      offsetMin = sign * (d2(p + 1) * 60 + d2(p + 3 + colon));
+      p += 5 + colon;
+    } else {
+      return -1;
+    }
+    rfc = 1;
+  } else {
+    mo = monthOf(c0, at(start + 1), at(start + 2));
+    if (mo == 0 || at(start + 3) != 32) return -1;
+    p = start + 4;
+    if (at(p) == 32) p++;
+    if (!isDigit(at(p))) return -1;
+    d = at(p) - 48;
+    p++;
+    if (isDigit(at(p))) d = d * 10 + at(p++) - 48;
+    if (at(p) != 32) return -1;
+    p = readClock(p + 1, end);
+    if (p < 0) return -1;
+    // TypeScript reads on past the line's end here; the bytes there cannot change the outcome (it is
+    // UNPARSED either way), and this memory has no newline to stop at in its carry area: bounded.
+    if (at(p) == 46) {
+      p++;
+      while (p < end && isDigit(at(p))) p++;
+    }
+    rfc = 0;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > <i32>load<u8>(MONTH_DAYS + <usize>mo) || at(p) != 32) return -1;
+  return p + 1;
+}
+
+function endsWith(from: i32, to: i32, needle: string): bool {
+  return to - from >= needle.length && hasAt(to - needle.length, to, needle);
+}
+
+/** maillog-line.ts parseHandler. */
+function parseHandler(msg: i32, end: i32): i32 {
+  const sp = findByte(msg, min(end, msg + 8), 32);
+  if (sp < 0 || !hasAt(sp, end, DURING_CALL)) return INFO;
+  // VERDICTS, searched from the last as the TypeScript loop does: PASS SKIP REJECT DEFER STOP.
+  const n = sp - msg;
+  let v = -1;
+  if (n == 4 && hasAt(msg, sp, 'STOP')) v = 4;
+  else if (n == 5 && hasAt(msg, sp, 'DEFER')) v = 3;
+  else if (n == 6 && hasAt(msg, sp, 'REJECT')) v = 2;
+  else if (n == 4 && hasAt(msg, sp, 'SKIP')) v = 1;
+  else if (n == 4 && hasAt(msg, sp, 'PASS')) v = 0;
+  const nameStart = sp + DURING_CALL.length;
+  const nameEnd = findByte(nameStart, min(end, nameStart + 64), 39);
+  if (v < 0 || nameEnd <= nameStart || !hasAt(nameEnd, end, HANDLER_END)) return UNPARSED;
+  if (v < 2) return INFO;
+  reset(HANDLER);
+  range(S_VALUE, msg, sp);
+  range(S_NAME, nameStart, nameEnd);
+  return EVENT;
+}
+
+/** maillog-line.ts parseSendmail. */
+function parseSendmail(msg: i32, end: i32): i32 {
+  if (findBytes(msg, end, LIMIT) >= 0) {
+    reset(REJECT_);
+    set(S_LIMIT, 1);
+    return EVENT;
+  }
+  return parseHandler(msg, end);
+}
+
+// ---- postfix-message.ts
+
+function queueIdEnd(p: i32, end: i32): i32 {
+  let short = true;
+  let long = true;
+  let z = false;
+  let i = p;
+  for (; i < end && i - p <= 20; i++) {
+    const c = at(i);
+    if (c == 58) break;
+    short = short && load<u8>(SHORT + <usize>c) == 1;
+    long = long && load<u8>(LONG + <usize>c) == 1;
+    if (c == 122) z = true;
+    if (!short && !long) return -1;
+  }
+  const n = i - p;
+  if (n < 5 || n > 20 || at(i) != 58 || at(i + 1) != 32) return -1;
+  return short || (long && z) ? i : -1;
+}
+
+/** The queue key of the line, [m, qe), or none (qe < 0). */
+function queueKey(m: i32, qe: i32): void {
+  if (qe < 0) set(S_Q, NO_KEY);
+  else keyAt(S_Q, m, qe);
+}
+
+function parsePostfixMessage(m: i32, end: i32): i32 {
+  if (m >= end) return UNPARSED;
+  if (hasAt(m, end, 'NOQUEUE: ')) {
+    const k = m + 9;
+    if (hasAt(k, end, 'reject: ') || hasAt(k, end, 'milter-reject: ')) return parseReject(k, end, m, -1);
+    return INFO;
+  }
+  const qe = queueIdEnd(m, end);
+  if (qe < 0) return INFO;
+  const k = qe + 2;
+  switch (at(k)) {
+    case 99: // c
+      return hasAt(k, end, 'client=') ? parseClient(k + 7, end, m, qe) : INFO;
+    case 117: // u
+      return hasAt(k, end, 'uid=') ? parsePickup(k + 4, end, m, qe) : INFO;
+    case 102: // f
+      return hasAt(k, end, 'from=<') ? parseQmgr(k + 6, end, m, qe) : INFO;
+    case 116: // t
+      return hasAt(k, end, 'to=<') ? parseDelivery(k, end, m, qe) : INFO;
+    case 114: // r
+      if (hasAt(k, end, 'removed') && k + 7 == end) {
+        reset(REMOVED);
+        queueKey(m, qe);
+        return EVENT;
+      }
+      return hasAt(k, end, 'reject: ') ? parseReject(k, end, m, qe) : INFO;
+    case 109: // m
+      return hasAt(k, end, 'milter-reject: ') ? parseReject(k, end, m, qe) : INFO;
+    case 119: // w
+      return hasAt(k, end, 'warning: header ') ? parseHeader(k + 16, end, m, qe) : INFO;
+    case 105: // i
+      return hasAt(k, end, 'info: header ') ? parseHeader(k + 13, end, m, qe) : INFO;
+    default:
+      return INFO;
+  }
+}
+
+function parseClient(p: i32, end: i32, m: i32, qe: i32): i32 {
+  const open = findByte(p, end, 91);
+  const close = open < 0 ? -1 : findByte(open + 1, end, 93);
+  if (close < 0 || close - open < 2 || close - open > 64) return UNPARSED;
+  reset(CLIENT);
+  queueKey(m, qe);
+  range(S_IP, open + 1, close);
+  if (close + 1 < end) {
+    const sasl = findBytes(close + 1, end, ', sasl_username=');
+    if (sasl >= 0) {
+      const v = sasl + 16;
+      const ve = findBytes(v, end, ', ');
+      range(S_SASL, v, cap(v, ve < 0 ? end : ve));
+    }
+    const o = findBytes(close + 1, end, ', orig_queue_id=');
+    if (o >= 0) {
+      const v = o + 16;
+      const ve = findBytes(v, end, ', ');
+      keyAt(S_ORIG, v, min(ve < 0 ? end : ve, v + QUEUE_ID_MAX));
+    }
+  }
+  return EVENT;
+}
+
+function parsePickup(p: i32, end: i32, m: i32, qe: i32): i32 {
+  const uid = readUint(p, end);
+  if (uid < 0 || !hasAt(uintEnd, end, ' from=<') || at(end - 1) != 62) return UNPARSED;
+  reset(PICKUP);
+  queueKey(m, qe);
+  set(S_UID, uid);
+  const from = uintEnd + 7;
+  range(S_FROM, from, cap(from, end - 1));
+  return EVENT;
+}
+
+function parseQmgr(p: i32, end: i32, m: i32, qe: i32): i32 {
+  const gt = findBytes(p, end, '>, ');
+  if (gt < 0) return UNPARSED;
+  const r = gt + 3;
+  if (hasAt(r, end, 'size=')) {
+    const size = readUint(r + 5, end);
+    if (size < 0 || !hasAt(uintEnd, end, ', nrcpt=')) return UNPARSED;
+    const nrcpt = readUint(uintEnd + 8, end);
+    if (nrcpt < 0) return UNPARSED;
+    reset(QUEUED);
+    queueKey(m, qe);
+    set(S_SIZE, size);
+    set(S_NRCPT, nrcpt);
+  } else if (hasAt(r, end, 'status=')) {
+    const w = r + 7;
+    if (!hasAt(w, end, 'expired') && !hasAt(w, end, 'force-expired')) return UNPARSED;
+    reset(EXPIRED);
+    queueKey(m, qe);
+  } else {
+    return UNPARSED;
+  }
+  range(S_FROM, p, cap(p, gt));
+  return EVENT;
+}
+
+function parseDelivery(k: i32, end: i32, m: i32, qe: i32): i32 {
+  const st = findBytes(k, end, ', status=');
+  if (st < 0) return UNPARSED;
+  const w = st + 9;
+  reset(DELIVERY);
+  queueKey(m, qe);
+  if (hasAt(w, end, 'sent')) {
+    set(S_STATUS, ST_SENT);
+    const q = findBytes(w, end, 'queued as ');
+    if (q >= 0) {
+      const v = q + 10;
+      let e = v;
+      while (e < end && e - v < QUEUE_ID_MAX && load<u8>(ALNUM + <usize>at(e)) == 1) e++;
+      if (e - v >= 5) keyAt(S_QUEUED_AS, v, e);
+    }
+  } else if (hasAt(w, end, 'deferred')) set(S_STATUS, ST_DEFERRED);
+  else if (hasAt(w, end, 'bounced')) set(S_STATUS, ST_BOUNCED);
+  else if (hasAt(w, end, 'expired')) set(S_STATUS, ST_EXPIRED);
+  return EVENT;
+}
+
+function parseReject(k: i32, end: i32, m: i32, qe: i32): i32 {
+  const milter = at(k) == 109;
+  const r = k + (milter ? 15 : 8);
+  if (r >= end) return UNPARSED;
+  reset(REJECT_);
+  queueKey(m, qe);
+  set(S_MILTER, milter ? 1 : 0);
+  if (hasAt(r, end, 'RCPT ') || hasAt(r, end, 'MAIL ') || hasAt(r, end, 'CONNECT ') || hasAt(r, end, 'HELO ')
+    || hasAt(r, end, 'EHLO ') || hasAt(r, end, 'VRFY ') || hasAt(r, end, 'ETRN ') || hasAt(r, end, 'AUTH ')) set(S_COMMAND, 1);
+  set(S_LIMIT, findBytes(r, end, LIMIT) >= 0 ? 1 : 0);
+  const f = findBytes(r, end, '; from=<');
+  if (f >= 0) {
+    const v = f + 8;
+    const ve = findByte(v, end, 62);
+    if (ve >= 0) range(S_FROM, v, cap(v, ve));
+  }
+  return EVENT;
+}
+
+function parseHeader(p: i32, end: i32, m: i32, qe: i32): i32 {
+  const colon = findByte(p, min(end, p + 128), 58);
+  if (colon <= p || at(colon + 1) != 32) return UNPARSED;
+  const v = colon + 2;
+  const semi = findBytes(v, end, '; from=<');
+  const ve = semi < 0 ? end : findLastBytes(v, semi, ' from ');
+  reset(HEADER);
+  queueKey(m, qe);
+  range(S_NAME, p, colon);
+  range(S_VALUE, v, cap(v, ve < 0 ? semi : ve));
+  return EVENT;
+}
+
+// ---- the line, and the chunk
+
+/** MaillogLineParser.parse for the line at [start, end) of this memory. */
+export function parse(start: i32, end: i32): i32 {
+  if (end == start) return OTHER;
+  let p = readTimestamp(start, end);
+  if (p < 0) return UNPARSED;
+  const hostEnd = findByte(p, end, 32);
+  if (hostEnd <= p) return UNPARSED;
+  const prog = hostEnd + 1;
+  p = prog;
+  while (p < end) {
+    const c = at(p);
+    if (c == 91 || c == 58 || c == 32) break;
+    p++;
+  }
+  const progEnd = p;
+  let msg = -1;
+  if (at(p) == 91) {
+    const close = findByte(p + 1, min(end, p + 24), 93);
+    if (close > 0 && at(close + 1) == 58) msg = close + 2;
+  } else if (at(p) == 58) {
+    msg = p + 1;
+  }
+  const postfix = hasAt(prog, progEnd, POSTFIX) && (progEnd == prog + 7 || at(prog + 7) == 47 || at(prog + 7) == 45);
+  if (msg < 0) return postfix ? UNPARSED : OTHER;
+  if (at(msg) == 32) msg++;
+  let r: i32;
+  if (postfix) r = parsePostfixMessage(msg, end);
+  else if (endsWith(prog, progEnd, PSA_PC_REMOTE)) r = parseHandler(msg, end);
+  else if (endsWith(prog, progEnd, PLESK_SENDMAIL)) r = parseSendmail(msg, end);
+  else return OTHER;
+  if (r == EVENT) {
+    set(S_RFC, rfc);
+    set(S_Y, y);
+    set(S_MO, mo);
+    set(S_D, d);
+    set(S_H, h);
+    set(S_MI, mi);
+    set(S_S, s);
+    set(S_MS, ms);
+    set(S_OFFSET, offsetMin);
+  }
+  return r;
+}
+
+/** The first newline in [from, to), or -1: sixteen bytes at a time. */
+function newline(from: i32, to: i32): i32 {
+  let i = from;
+  const nl = i8x16.splat(10);
+  while (i + 16 <= to) {
+    const hits = i8x16.bitmask(i8x16.eq(v128.load(<usize>i), nl));
+    if (hits != 0) return i + ctz(hits);
+    i += 16;
+  }
+  while (i < to) {
+    if (at(i) == 10) return i;
+    i++;
+  }
+  return -1;
+}
+
+/**
+ * The lines that start in [pos, end), as LineSplitter.push and readUnit see them: lines that say
+ * nothing (OTHER, INFO; empty lines too) are only counted (S_PASSED); scan stops at the first line
+ * that yields an event or does not parse (its bytes at S_LINE_START/END, a CR before the newline
+ * left out), at one longer than `maxLine` (OVERLONG, its bytes to the newline), or at a line with
+ * no newline before `end` (END). S_NEXT: where the next line starts (END: where the unfinished one does).
+ */
+export function scan(pos: i32, end: i32, maxLine: i32): i32 {
+  let passed = 0;
+  let start = pos;
+  while (true) {
+    const nl = newline(start, end);
+    if (nl < 0) {
+      set(S_NEXT, start);
+      set(S_PASSED, passed);
+      return END;
+    }
+    set(S_NEXT, nl + 1);
+    if (nl - start > maxLine) {
+      range(S_LINE_START, start, nl);
+      set(S_PASSED, passed);
+      return OVERLONG;
+    }
+    const e = nl > start && at(nl - 1) == 13 ? nl - 1 : nl;
+    const r = parse(start, e);
+    if (r == EVENT || r == UNPARSED) {
+      range(S_LINE_START, start, e);
+      set(S_PASSED, passed);
+      return r;
+    }
+    passed++;
+    start = nl + 1;
+  }
+  return END;   // not reached: the loop returns
+}
