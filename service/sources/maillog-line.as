@@ -98,42 +98,55 @@ const LIMIT = 'The limit on the number of allowed outgoing messages was exceeded
 
 // ---- bytes.ts
 
+// Keywords are compared eight characters at a time: eight bytes of the line, zero-extended to
+// 16 bits, against eight UTF-16 units of the literal. Loads may reach past the line's end or the
+// literal's (within this memory); only the lanes inside both are compared.
 function hasAt(p: i32, to: i32, needle: string): bool {
   const n = needle.length;
   if (p < 0 || p + n > to) return false;
   const s = changetype<usize>(needle);
-  for (let i = 0; i < n; i++) if (at(p + i) != <i32>load<u16>(s + (<usize>i << 1))) return false;
+  for (let i = 0; i < n; i += 8) {
+    const same = i16x8.bitmask(i16x8.eq(v128.load8x8_u(<usize>(p + i)), v128.load(s + (<usize>i << 1))));
+    const want = (1 << min(n - i, 8)) - 1;
+    if ((same & want) != want) return false;
+  }
   return true;
 }
 
+/** The first index of `needle` in [from, to), or -1: candidates (its first byte) found sixteen bytes at a time. */
 function findBytes(from: i32, to: i32, needle: string): i32 {
   const n = needle.length;
   if (n == 0) return from;
-  const s = changetype<usize>(needle);
-  const first = <i32>load<u16>(s);
+  const first = <i32>load<u16>(changetype<usize>(needle));
   const last = to - n;
-  for (let i = from; i <= last; i++) {
-    if (at(i) != first) continue;
-    let j = 1;
-    while (j < n && at(i + j) == <i32>load<u16>(s + (<usize>j << 1))) j++;
-    if (j == n) return i;
+  const f = i8x16.splat(<i8>first);
+  let i = from;
+  for (; i + 15 <= last; i += 16) {
+    let hits = i8x16.bitmask(i8x16.eq(v128.load(<usize>i), f));
+    while (hits != 0) {
+      const j = i + ctz(hits);
+      if (hasAt(j, to, needle)) return j;
+      hits &= hits - 1;
+    }
   }
+  for (; i <= last; i++) if (at(i) == first && hasAt(i, to, needle)) return i;
   return -1;
 }
 
 function findLastBytes(from: i32, to: i32, needle: string): i32 {
-  const n = needle.length;
-  const s = changetype<usize>(needle);
-  for (let i = to - n; i >= from; i--) {
-    let j = 0;
-    while (j < n && at(i + j) == <i32>load<u16>(s + (<usize>j << 1))) j++;
-    if (j == n) return i;
-  }
+  for (let i = to - needle.length; i >= from; i--) if (hasAt(i, to, needle)) return i;
   return -1;
 }
 
+/** The first index of byte `b` in [from, to), or -1: sixteen bytes at a time. */
 function findByte(from: i32, to: i32, b: i32): i32 {
-  for (let i = from; i < to; i++) if (at(i) == b) return i;
+  const v = i8x16.splat(<i8>b);
+  let i = from;
+  for (; i + 16 <= to; i += 16) {
+    const hits = i8x16.bitmask(i8x16.eq(v128.load(<usize>i), v));
+    if (hits != 0) return i + ctz(hits);
+  }
+  for (; i < to; i++) if (at(i) == b) return i;
   return -1;
 }
 
@@ -157,15 +170,16 @@ function readUint(p: i32, to: i32): f64 {
 function keyAt(slot: i32, start: i32, end: i32): void {
   const n = end - start;
   if (n > 0 && n <= MAX_HEX) {
-    let v: f64 = 0;
+    // At most 12 hex digits and the length: 52 bits, exact in an f64.
+    let v: u64 = 0;
     let i = start;
     for (; i < end; i++) {
-      const d = <i32>load<u8>(HEX + <usize>at(i));
+      const d = <u64>load<u8>(HEX + <usize>at(i));
       if (d == 255) break;
-      v = v * 16 + <f64>d;
+      v = (v << 4) | d;
     }
     if (i == end) {
-      set(slot, v * 16 + <f64>n);
+      set(slot, <f64>((v << 4) | <u64>n));
       return;
     }
   }
@@ -229,8 +243,33 @@ function readClock(p: i32, end: i32): i32 {
   return h > 23 || mi > 59 || s > 60 ? -1 : p + 8;
 }
 
+// The timestamp of the last line that had one, as bytes up to the host (the space after it
+// included): most lines share their second with the line before (a message logs several lines at
+// once). Its fields are still in the globals above; a line that starts with the same bytes has the
+// same fields and the host at the same place, so those bytes are compared instead of parsed again.
+const LAST_TIMESTAMP: usize = memory.data(64 + 16, 16);
+let lastLength = 0;        // 0: none (a failed read may have left the globals half written)
+
 function readTimestamp(start: i32, end: i32): i32 {
   if (end - start < 20) return -1;
+  const n = lastLength;
+  if (n > 0 && start + n <= end && sameBytes(start, LAST_TIMESTAMP, n)) return start + n;
+  const host = parseTimestamp(start, end);
+  lastLength = host > 0 && host - start <= 64 ? host - start : 0;
+  if (lastLength > 0) memory.copy(LAST_TIMESTAMP, <usize>start, <usize>lastLength);
+  return host;
+}
+
+function sameBytes(a: i32, b: usize, n: i32): bool {
+  for (let i = 0; i < n; i += 16) {
+    const same = i8x16.bitmask(i8x16.eq(v128.load(<usize>(a + i)), v128.load(b + <usize>i)));
+    const want = n - i >= 16 ? 0xffff : (1 << (n - i)) - 1;
+    if ((same & want) != want) return false;
+  }
+  return true;
+}
+
+function parseTimestamp(start: i32, end: i32): i32 {
   const c0 = at(start);
   let p: i32;
   if (isDigit(c0)) {
@@ -506,6 +545,24 @@ function parseHeader(p: i32, end: i32, m: i32, qe: i32): i32 {
 
 // ---- the line, and the chunk
 
+/** The end of the program name at `p`: the first '[', ':' or ' ' (or `end`), sixteen bytes at a time. */
+function programEnd(p: i32, end: i32): i32 {
+  const open = i8x16.splat(91);
+  const colon = i8x16.splat(58);
+  const space = i8x16.splat(32);
+  let i = p;
+  for (; i + 16 <= end; i += 16) {
+    const v = v128.load(<usize>i);
+    const hits = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, open), i8x16.eq(v, colon)), i8x16.eq(v, space)));
+    if (hits != 0) return i + ctz(hits);
+  }
+  for (; i < end; i++) {
+    const c = at(i);
+    if (c == 91 || c == 58 || c == 32) return i;
+  }
+  return end;
+}
+
 /** MaillogLineParser.parse for the line at [start, end) of this memory. */
 export function parse(start: i32, end: i32): i32 {
   if (end == start) return OTHER;
@@ -514,12 +571,7 @@ export function parse(start: i32, end: i32): i32 {
   const hostEnd = findByte(p, end, 32);
   if (hostEnd <= p) return UNPARSED;
   const prog = hostEnd + 1;
-  p = prog;
-  while (p < end) {
-    const c = at(p);
-    if (c == 91 || c == 58 || c == 32) break;
-    p++;
-  }
+  p = programEnd(prog, end);
   const progEnd = p;
   let msg = -1;
   if (at(p) == 91) {
