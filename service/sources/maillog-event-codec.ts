@@ -18,7 +18,7 @@ const MILTER = 16;
 const COMMAND = 32;
 const LIMIT = 64;
 const STATUS_SHIFT = 8;
-const NUMS_PER_EVENT = 8;                                  // at most 6 are used
+export const NUMS_PER_EVENT = 8;                           // at most 6 are used
 const BYTES_PER_EVENT = 2 * FIELD_CAP + 2 * QUEUE_ID_MAX;   // two capped texts and two text keys
 
 type Latin1 = { latin1Slice(s: number, e: number): string; latin1Write(text: string, at: number): number };
@@ -33,6 +33,14 @@ function statusIndex(s: MaillogEventFields['status']): number {
   }
 }
 
+/** Empty arrays for a batch of at most `maxEvents` events and `byteCapacity` text bytes, in shared memory. */
+export function freshBatch(maxEvents: number, byteCapacity: number): Pick<EventBatch, 'nums' | 'bytes'> {
+  return {
+    nums: new Float64Array(new SharedArrayBuffer(maxEvents * NUMS_PER_EVENT * Float64Array.BYTES_PER_ELEMENT)),
+    bytes: new Uint8Array(new SharedArrayBuffer(byteCapacity)),
+  };
+}
+
 export class EventBatchWriter {
   count = 0;
   private nums: Float64Array<SharedArrayBuffer>;
@@ -40,9 +48,25 @@ export class EventBatchWriter {
   private n = 0;
   private b = 0;
 
+  /**
+   * A writer over arrays that are not its own, from position (n, b): the WebAssembly writer's, for
+   * an event that comes back to JavaScript (maillog-wasm.ts); `position` says where it got to. No take().
+   */
+  static over(nums: Float64Array, bytes: Uint8Array, n: number, b: number): EventBatchWriter {
+    const w = new EventBatchWriter(0, 0, () => ({ count: 0, numsLen: 0, bytesLen: 0, nums: nums as Float64Array<SharedArrayBuffer>, bytes: bytes as Uint8Array<SharedArrayBuffer> }), true);
+    w.n = n;
+    w.b = b;
+    return w;
+  }
+
+  /** Where the writer got to in its arrays. */
+  get position(): { n: number; b: number } {
+    return { n: this.n, b: this.b };
+  }
+
   /** `reuse` hands back arrays of an earlier batch, or null. */
-  constructor(private readonly maxEvents: number, private readonly byteCapacity: number, private readonly reuse: () => EventBatch | null = () => null) {
-    ({ nums: this.nums, bytes: this.bytes } = this.fresh());
+  constructor(private readonly maxEvents: number, private readonly byteCapacity: number, private readonly reuse: () => EventBatch | null = () => null, borrowed = false) {
+    ({ nums: this.nums, bytes: this.bytes } = borrowed ? reuse()! : this.fresh());
   }
 
   /** Whether the batch must be taken before the next write. */
@@ -81,10 +105,7 @@ export class EventBatchWriter {
   }
 
   private fresh() {
-    return {
-      nums: new Float64Array(new SharedArrayBuffer(this.maxEvents * NUMS_PER_EVENT * Float64Array.BYTES_PER_ELEMENT)),
-      bytes: new Uint8Array(new SharedArrayBuffer(this.byteCapacity)),
-    };
+    return freshBatch(this.maxEvents, this.byteCapacity);
   }
 
   // A numeric key as itself (≥ 1), a text key (rare: long IDs) as -(length + 1) and its bytes.

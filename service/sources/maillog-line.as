@@ -653,3 +653,187 @@ export function scan(pos: i32, end: i32, maxLine: i32): i32 {
   }
   return END;   // not reached: the loop returns
 }
+
+// ---- the worker's batches (maillog-event-codec.ts's format, written here)
+
+// EventBatchWriter.write's encoding of an event, into arrays in this memory that maillog-wasm.ts
+// (WasmEventWriter) places, fills in turn with JavaScript-written events, and copies out. The time
+// of each event is left to JavaScript (the year inference and the zone are there): a record per
+// event says where its time goes and the timestamp's fields, or that they are the previous record's.
+const BATCH = memory.data(16 * 4, 8);       // see batchInit
+const B_NUMS = 0; const B_BYTES = 1; const B_TIMES = 2; const B_MAX_EVENTS = 3; const B_BYTE_CAP = 4;
+const B_N = 5; const B_B = 6; const B_COUNT = 7;
+const TIME_INTS = 10;                       // per record: nums index, rfc (-1: as the record before), y mo d h mi s ms offset
+const BYTES_PER_EVENT: i32 = 2 * FIELD_CAP + 2 * QUEUE_ID_MAX;    // maillog-event-codec.ts
+// Flags of the head number (maillog-event-codec.ts).
+const MILTER: i32 = 16; const COMMAND: i32 = 32; const LIMIT_FLAG: i32 = 64; const STATUS_SHIFT: i32 = 8;
+
+@inline function bget(i: i32): i32 {
+  return load<i32>(BATCH + (<usize>i << 2));
+}
+
+@inline function bset(i: i32, v: i32): void {
+  store<i32>(BATCH + (<usize>i << 2), v);
+}
+
+/** Where the batch's numbers (f64), bytes and time records (i32) go, and the batch's limits. */
+export function batchInit(nums: i32, bytes: i32, times: i32, maxEvents: i32, byteCap: i32): void {
+  bset(B_NUMS, nums);
+  bset(B_BYTES, bytes);
+  bset(B_TIMES, times);
+  bset(B_MAX_EVENTS, maxEvents);
+  bset(B_BYTE_CAP, byteCap);
+  batchSet(0, 0, 0);
+}
+
+/** The batch's counts (numbers written, bytes written, events), as JavaScript left them. */
+export function batchSet(n: i32, b: i32, count: i32): void {
+  bset(B_N, n);
+  bset(B_B, b);
+  bset(B_COUNT, count);
+}
+
+/** Numbers written, bytes written, events, and time records: index 0 1 2 3 of the batch's counts. */
+export function batchCount(which: i32): i32 {
+  return which == 3 ? records : bget(B_N + which);
+}
+
+let records = 0;
+let lastTime = false;       // a record was written since batchStart (the next may say "as before")
+
+/** A new batch: no events, no records. */
+export function batchStart(): void {
+  batchSet(0, 0, 0);
+  records = 0;
+  lastTime = false;
+}
+
+@inline function num(v: f64): void {
+  const n = bget(B_N);
+  store<f64>(<usize>bget(B_NUMS) + (<usize>n << 3), v);
+  bset(B_N, n + 1);
+}
+
+function copyOut(start: i32, end: i32): void {
+  const b = bget(B_B);
+  memory.copy(<usize>(bget(B_BYTES) + b), <usize>start, <usize>(end - start));
+  bset(B_B, b + end - start);
+}
+
+/** A text field: its length, then its bytes. */
+function textOut(slot: i32): void {
+  const s = <i32>load<f64>(SLOTS + (<usize>slot << 3));
+  const e = <i32>load<f64>(SLOTS + (<usize>(slot + 1) << 3));
+  num(<f64>(e - s));
+  copyOut(s, e);
+}
+
+/** A queue key: the number of a short hex ID, a text key as -(length + 1) and its bytes (24 at most). */
+function keyOut(slot: i32): void {
+  const v = load<f64>(SLOTS + (<usize>slot << 3));
+  if (v >= 0) {
+    num(v);
+    return;
+  }
+  if (v == NO_KEY) {
+    num(-1);      // NO_QUEUE is the empty text key
+    return;
+  }
+  const s = <i32>load<f64>(SLOTS + (<usize>(slot + 1) << 3));
+  const e = min(<i32>load<f64>(SLOTS + (<usize>(slot + 2) << 3)), s + QUEUE_ID_MAX);
+  num(<f64>-(e - s + 1));
+  copyOut(s, e);
+}
+
+@inline function slot(i: i32): f64 {
+  return load<f64>(SLOTS + (<usize>i << 3));
+}
+
+/** Writes the event in the slots (the line just parsed) to the batch: EventBatchWriter.write. */
+export function encodeLast(): void {
+  const head = bget(B_N);
+  const kind = <i32>slot(S_KIND);
+  // The time: a record for JavaScript, and a place for it.
+  const rec = <usize>bget(B_TIMES) + (<usize>(records * TIME_INTS) << 2);
+  store<i32>(rec, head + 1);
+  const same = lastTime && rfc == lastRfc && y == lastY && mo == lastMo && d == lastD && h == lastH && mi == lastMi && s == lastS && ms == lastMs && offsetMin == lastOffset;
+  store<i32>(rec + 4, same ? -1 : rfc);
+  store<i32>(rec + 8, y);
+  store<i32>(rec + 12, mo);
+  store<i32>(rec + 16, d);
+  store<i32>(rec + 20, h);
+  store<i32>(rec + 24, mi);
+  store<i32>(rec + 28, s);
+  store<i32>(rec + 32, <i32>ms);
+  store<i32>(rec + 36, offsetMin);
+  records++;
+  lastTime = true;
+  lastRfc = rfc; lastY = y; lastMo = mo; lastD = d; lastH = h; lastMi = mi; lastS = s; lastMs = ms; lastOffset = offsetMin;
+  bset(B_N, head + 2);
+  keyOut(S_Q);
+  switch (kind) {
+    case 0: num(slot(S_UID)); textOut(S_FROM); break;
+    case 1: textOut(S_IP); textOut(S_SASL); keyOut(S_ORIG); break;
+    case 2: num(slot(S_SIZE)); num(slot(S_NRCPT)); textOut(S_FROM); break;
+    case 3: case 6: textOut(S_FROM); break;
+    case 4: keyOut(S_QUEUED_AS); break;
+    case 7: case 8: textOut(S_NAME); textOut(S_VALUE); break;
+    default: break;
+  }
+  const flags = kind | (slot(S_MILTER) == 1 ? MILTER : 0) | (slot(S_COMMAND) == 1 ? COMMAND : 0) | (slot(S_LIMIT) == 1 ? LIMIT_FLAG : 0)
+    | (<i32>slot(S_STATUS) << STATUS_SHIFT);
+  store<f64>(<usize>bget(B_NUMS) + (<usize>head << 3), <f64>flags);
+  bset(B_COUNT, bget(B_COUNT) + 1);
+}
+
+let lastRfc = 0; let lastY = 0; let lastMo = 0; let lastD = 0; let lastH = 0; let lastMi = 0; let lastS = 0; let lastMs: f64 = 0; let lastOffset = 0;
+
+/** EventBatchWriter.full: the batch must be taken before the next event is written. */
+export function batchFull(): bool {
+  return bget(B_COUNT) >= bget(B_MAX_EVENTS) || bget(B_B) > bget(B_BYTE_CAP) - BYTES_PER_EVENT;
+}
+
+const FULL: i32 = 6;
+
+/**
+ * scan(), with the events written to the batch instead of handed back: S_PASSED counts every line
+ * passed over, the written ones included. Returns as scan() does for lines that do not parse,
+ * overlong lines and the end; FULL after the event that filled the batch (S_NEXT: the line after
+ * it); with `stopAtClassic`, EVENT for the first event with a classic timestamp, not written (the
+ * reader reports where the file's first classic line is before its event: maillog-unit-read.ts).
+ */
+export function encode(pos: i32, end: i32, maxLine: i32, stopAtClassic: i32): i32 {
+  let passed = 0;
+  let start = pos;
+  while (true) {
+    const nl = newline(start, end);
+    if (nl < 0) {
+      set(S_NEXT, start);
+      set(S_PASSED, passed);
+      return END;
+    }
+    set(S_NEXT, nl + 1);
+    if (nl - start > maxLine) {
+      range(S_LINE_START, start, nl);
+      set(S_PASSED, passed);
+      return OVERLONG;
+    }
+    const e = nl > start && at(nl - 1) == 13 ? nl - 1 : nl;
+    const r = parse(start, e);
+    if (r == UNPARSED || (r == EVENT && stopAtClassic != 0 && rfc == 0)) {
+      range(S_LINE_START, start, e);
+      set(S_PASSED, passed);
+      return r;
+    }
+    passed++;
+    start = nl + 1;
+    if (r == EVENT) {
+      encodeLast();
+      if (batchFull()) {
+        set(S_PASSED, passed);
+        return FULL;
+      }
+    }
+  }
+  return END;   // not reached: the loop returns
+}

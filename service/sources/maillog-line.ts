@@ -97,7 +97,12 @@ export class MaillogLineParser {
   fromWasm(w: MaillogWasm, out: Event): void {
     const t = this.wasmTime;
     w.event(out, t);
-    out.ts = t.rfc ? rfc3339Epoch(t.y, t.mo, t.d, t.h, t.mi, t.s, t.ms, t.offsetMin) : this.clock.classic(t.mo, t.d, t.h, t.mi, t.s);
+    out.ts = this.instant(t);
+  }
+
+  /** The instant of a timestamp maillog-line.as read, in line order (classic ones move the year inference). */
+  instant(t: WasmTimestamp): number {
+    return t.rfc ? rfc3339Epoch(t.y, t.mo, t.d, t.h, t.mi, t.s, t.ms, t.offsetMin) : this.clock.classic(t.mo, t.d, t.h, t.mi, t.s);
   }
 
   private timestamp(): number {

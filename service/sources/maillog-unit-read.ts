@@ -9,7 +9,7 @@ import { toReadError, type ReadError } from './log-file-open.ts';
 import { directInflateAvailable, directInflater, GzipCursor, gunzipStreamed, type TextCursor } from './gunzip.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { LINE, type MaillogEvent, type MaillogLineParser } from './maillog-line.ts';
-import { maillogWasm, WasmLineReader, type LineHandlers } from './maillog-wasm.ts';
+import { maillogWasm, WasmLineReader, type EncodeHooks, type LineHandlers, type WasmEventWriter } from './maillog-wasm.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
 
 /** Counts of the lines read so far: `lines` all of them, `fileLines` those not overlong (a file report's count). */
@@ -28,6 +28,12 @@ export type UnitRun = {
   chunkBytes: number;
   /** Tests: 'js' reads with the TypeScript parser even where WebAssembly runs (the two must agree). */
   engine?: 'js' | 'wasm';
+  /**
+   * The worker: where the WebAssembly reader runs, events go straight to this writer's batch and
+   * only those that must come back to JavaScript reach onEvent (which writes them to the same
+   * writer); `full` is called when the batch is full (after the line that filled it is counted).
+   */
+  batch?: { writer: WasmEventWriter; full(): void };
 };
 
 /** `error`: what stopped the reading of the unit, if something did (the caller words it with the file's line count). */
@@ -75,8 +81,10 @@ export async function readUnit(file: UnitFile, unit: MaillogUnit, parser: Maillo
   // The lines are found and parsed by maillog-line.as where WebAssembly runs (maillog-wasm.ts), else here.
   const wasm = run.engine === 'js' ? null : maillogWasm();
   const useWasm = wasm !== null && !wasm.inUse && WasmLineReader.fits(run.maxLineBytes);
+  const batch = run.batch;
+  const encode: EncodeHooks | null = batch ? { watching: () => watch, settle: () => batch.writer.settle(), full: batch.full } : null;
   const split: LineSink = useWasm
-    ? new WasmLineReader(wasm, run.maxLineBytes, skip, (w) => parser.fromWasm(w, event), handlers)
+    ? new WasmLineReader(wasm, run.maxLineBytes, skip, (w) => parser.fromWasm(w, event), handlers, encode)
     : jsLineReader(parser, event, run.maxLineBytes, skip, handlers);
   let error: ReadError | null = null;
   if (useWasm) wasm.inUse = true;

@@ -10,22 +10,32 @@
 //   [0, 64 KiB)               the module's own (its tables, the event slots)
 //   [IN, IN + IN_BYTES)       chunks to scan: a plain file is read straight into it, other text copied in
 //   [CARRY, + CARRY_BYTES)    a line that spans two chunks, completed here
+//   [NUMS, BYTES, TIMES)      the worker's batch being written (WasmEventWriter)
 //   the rest                  slack: the parser may look a few bytes past a line's end
 import MAILLOG_LINE_WASM from './maillog-line.as';
 import { latin1 } from './bytes.ts';
 import { DELIVERY_STATUSES, EVENT_KINDS, LINE, resetMaillogEvent, type LineResult, type MaillogEventFields } from './maillog-event.ts';
 import { NO_QUEUE, type QueueKey } from './queue-key.ts';
+import { EventBatchWriter, freshBatch, NUMS_PER_EVENT, type EventBatch } from './maillog-event-codec.ts';
 
 const IN = 64 * 1024;
 const IN_BYTES = 2 * 1024 * 1024;
 const CARRY = IN + IN_BYTES + 64 * 1024;
 const CARRY_BYTES = 1024 * 1024;
-const MEMORY_BYTES = 64 * 64 * 1024;      // ASC_FLAGS in build/assemblyscript.mjs: 64 pages
+const NUMS = CARRY + CARRY_BYTES + 64 * 1024;
+const NUMS_BYTES = 1024 * 1024;
+const BYTES = NUMS + NUMS_BYTES + 64 * 1024;
+const BYTES_BYTES = 1024 * 1024;
+const TIMES = BYTES + BYTES_BYTES + 64 * 1024;
+const TIME_INTS = 10;                     // maillog-line.as: per event, where its time goes and its timestamp
+const TIMES_BYTES = 16384 * TIME_INTS * 4;
+const MEMORY_BYTES = 128 * 64 * 1024;     // ASC_FLAGS in build/assemblyscript.mjs: 128 pages
 const HEAD_BYTES = 256;                   // LineSplitter's overlong head
 
-// scan()'s codes beyond LINE's.
+// scan()'s and encode()'s codes beyond LINE's.
 const OVERLONG = 4;
 const END = 5;
+const FULL = 6;
 
 // The event slots (maillog-line.as).
 const SLOT = {
@@ -41,6 +51,12 @@ type Exports = {
   freeFrom(): number;
   parse(start: number, end: number): number;
   scan(pos: number, end: number, maxLine: number): number;
+  encode(pos: number, end: number, maxLine: number, stopAtClassic: number): number;
+  batchInit(nums: number, bytes: number, times: number, maxEvents: number, byteCap: number): void;
+  batchSet(n: number, b: number, count: number): void;
+  batchCount(which: number): number;
+  batchStart(): void;
+  batchFull(): number;
 };
 
 /** The timestamp of the line just parsed, as the module read it (MaillogLineParser computes the instant). */
@@ -52,59 +68,69 @@ export class MaillogWasm {
   readonly slots: Float64Array;
   readonly parse: Exports['parse'];
   readonly scan: Exports['scan'];
+  readonly ex: Exports;
   /** Where a reader may put a chunk (readUnit reads a plain file straight into it). */
   readonly input: Buffer;
   inUse = false;
 
   constructor(ex: Exports) {
-    if (ex.memory.buffer.byteLength !== MEMORY_BYTES || ex.freeFrom() > IN) throw new Error('maillog-line.as: unexpected memory layout');
+    if (ex.memory.buffer.byteLength !== MEMORY_BYTES || ex.freeFrom() > IN || TIMES + TIMES_BYTES + 64 * 1024 > MEMORY_BYTES) throw new Error('maillog-line.as: unexpected memory layout');
     this.mem = Buffer.from(ex.memory.buffer);
     this.slots = new Float64Array(ex.memory.buffer, ex.slots(), 48);
     this.parse = ex.parse;
     this.scan = ex.scan;
+    this.ex = ex;
     this.input = this.mem.subarray(IN, IN + IN_BYTES);
   }
 
-  /** Fills `out` from the slots of the line just parsed (EVENT); `ts` is left to the caller. */
+  /**
+   * Fills `out` from the slots of the line just parsed (EVENT); `ts` is left to the caller.
+   * Positions and small counts are made int32 (`| 0`): a double from the Float64Array stored in
+   * an integer field makes V8 allocate a heap number for it, every event.
+   */
   event(out: MaillogEventFields, time: WasmTimestamp): void {
     const f = this.slots;
-    const mem = this.mem;
-    resetMaillogEvent(out, EVENT_KINDS[f[SLOT.kind]!]!, mem, this.key(SLOT.qkey));
-    out.uid = f[SLOT.uid]!;
-    out.nrcpt = f[SLOT.nrcpt]!;
-    out.size = f[SLOT.size]!;
-    out.status = DELIVERY_STATUSES[f[SLOT.status]!]!;
+    resetMaillogEvent(out, EVENT_KINDS[f[SLOT.kind]! | 0]!, this.mem, this.key(SLOT.qkey));
+    out.uid = whole(f[SLOT.uid]!);
+    out.nrcpt = whole(f[SLOT.nrcpt]!);
+    out.size = whole(f[SLOT.size]!);
+    out.status = DELIVERY_STATUSES[f[SLOT.status]! | 0]!;
     out.milter = f[SLOT.milter] === 1;
     out.commandLevel = f[SLOT.command] === 1;
     out.limit = f[SLOT.limit] === 1;
     out.origKey = this.key(SLOT.orig);
     out.queuedAsKey = this.key(SLOT.queuedAs);
-    out.fromS = f[SLOT.from]!;
-    out.fromE = f[SLOT.from + 1]!;
-    out.ipS = f[SLOT.ip]!;
-    out.ipE = f[SLOT.ip + 1]!;
-    out.saslS = f[SLOT.sasl]!;
-    out.saslE = f[SLOT.sasl + 1]!;
-    out.nameS = f[SLOT.name]!;
-    out.nameE = f[SLOT.name + 1]!;
-    out.valueS = f[SLOT.value]!;
-    out.valueE = f[SLOT.value + 1]!;
+    out.fromS = f[SLOT.from]! | 0;
+    out.fromE = f[SLOT.from + 1]! | 0;
+    out.ipS = f[SLOT.ip]! | 0;
+    out.ipE = f[SLOT.ip + 1]! | 0;
+    out.saslS = f[SLOT.sasl]! | 0;
+    out.saslE = f[SLOT.sasl + 1]! | 0;
+    out.nameS = f[SLOT.name]! | 0;
+    out.nameE = f[SLOT.name + 1]! | 0;
+    out.valueS = f[SLOT.value]! | 0;
+    out.valueE = f[SLOT.value + 1]! | 0;
     time.rfc = f[SLOT.rfc] === 1;
-    time.y = f[SLOT.y]!;
-    time.mo = f[SLOT.mo]!;
-    time.d = f[SLOT.d]!;
-    time.h = f[SLOT.h]!;
-    time.mi = f[SLOT.mi]!;
-    time.s = f[SLOT.s]!;
-    time.ms = f[SLOT.ms]!;
-    time.offsetMin = f[SLOT.offset]!;
+    time.y = f[SLOT.y]! | 0;
+    time.mo = f[SLOT.mo]! | 0;
+    time.d = f[SLOT.d]! | 0;
+    time.h = f[SLOT.h]! | 0;
+    time.mi = f[SLOT.mi]! | 0;
+    time.s = f[SLOT.s]! | 0;
+    time.ms = f[SLOT.ms]! | 0;
+    time.offsetMin = f[SLOT.offset]! | 0;
   }
 
   private key(slot: number): QueueKey {
     const v = this.slots[slot]!;
     if (v >= 0) return v;
-    return v === -1 ? latin1(this.mem, this.slots[slot + 1]!, this.slots[slot + 2]!) : NO_QUEUE;
+    return v === -1 ? latin1(this.mem, this.slots[slot + 1]! | 0, this.slots[slot + 2]! | 0) : NO_QUEUE;
   }
+}
+
+/** A whole number from the slots as an int32 where it is one (uids, sizes and counts may be larger). */
+function whole(v: number): number {
+  return v === (v | 0) ? v | 0 : v;
 }
 
 let instance: MaillogWasm | null | undefined;
@@ -140,6 +166,15 @@ export type LineHandlers = {
 export type WasmEventSink = (w: MaillogWasm) => void;
 
 /**
+ * The worker's reading (maillog-worker.ts): events are written to the batch in the module
+ * (WasmEventWriter) as the lines are parsed, without coming back to JavaScript one by one.
+ * `watching`: whether the first event with a classic timestamp must still come back (readUnit
+ * reports its line first); `settle`: called before any event does come back (times in line order);
+ * `full`: the batch is full (the worker posts it).
+ */
+export type EncodeHooks = { watching(): boolean; settle(): void; full(): void };
+
+/**
  * LineSplitter's interface (push, skipLine, midLine, end) over the module. The first `skip` lines
  * (overlong ones included) are passed over unparsed and uncounted, as readUnit does when it
  * resumes the worker's unit. One reader at a time per thread (the memory is the thread's): the
@@ -156,6 +191,7 @@ export class WasmLineReader {
     skip: number,
     private readonly fill: WasmEventSink,
     private readonly on: LineHandlers,
+    private readonly encode: EncodeHooks | null = null,
   ) {
     if (maxLine + 1 > CARRY_BYTES) throw new Error(`a line limit of ${maxLine} bytes is over the WebAssembly reader's ${CARRY_BYTES - 1}`);
     this.skipLeft = skip;
@@ -231,14 +267,16 @@ export class WasmLineReader {
         pos = nl + 1;
         continue;
       }
-      const code = this.w.scan(pos, end, max);
-      const passed = slots[SLOT.passed]!;
+      const enc = this.encode;
+      const code = enc ? this.w.ex.encode(pos, end, max, enc.watching() ? 1 : 0) : this.w.scan(pos, end, max);
+      const passed = slots[SLOT.passed]! | 0;
       if (passed > 0) this.on.lines(passed);
-      const s = slots[SLOT.lineStart]!;
-      const e = slots[SLOT.lineEnd]!;
-      pos = slots[SLOT.next]!;
+      const s = slots[SLOT.lineStart]! | 0;
+      const e = slots[SLOT.lineEnd]! | 0;
+      pos = slots[SLOT.next]! | 0;
       if (code === END) break;
-      if (code === OVERLONG) this.overlong(s, e);
+      if (code === FULL) enc!.full();
+      else if (code === OVERLONG) this.overlong(s, e);
       else this.result(code as LineResult, s, e);
     }
     const rest = end - pos;
@@ -265,7 +303,10 @@ export class WasmLineReader {
   }
 
   private result(r: LineResult, start: number, end: number): void {
-    if (r === LINE.event) this.fill(this.w);
+    if (r === LINE.event) {
+      this.encode?.settle();
+      this.fill(this.w);
+    }
     this.on.line(r, this.w.mem, start, end);
   }
 
@@ -297,3 +338,98 @@ function newlineIn(mem: Buffer, from: number, to: number): number {
   const nl = mem.indexOf(10, from);
   return nl >= 0 && nl < to ? nl : -1;
 }
+
+/** Batches the module can write (WasmEventWriter): at most this many events and bytes. */
+export function wasmBatchFits(maxEvents: number, byteCapacity: number): boolean {
+  return maxEvents * NUMS_PER_EVENT * 8 <= NUMS_BYTES && byteCapacity <= BYTES_BYTES && maxEvents * TIME_INTS * 4 <= TIMES_BYTES;
+}
+
+/**
+ * EventBatchWriter's batches, written by the module (maillog-line.as encodeLast) where the worker
+ * reads with WasmLineReader's encode mode, and by EventBatchWriter's code for the events that come
+ * back to JavaScript. The times are filled in here, in line order, from the module's records: the
+ * year inference and the zone are the parser's (MaillogLineParser.instant). take() copies the batch
+ * into shared arrays (decision 020) and starts the next.
+ */
+export class WasmEventWriter {
+  private readonly nums: Float64Array;
+  private readonly bytes: Uint8Array;
+  private readonly times: Int32Array;
+  private settled = 0;
+  private last = 0;
+
+  constructor(
+    private readonly w: MaillogWasm,
+    private readonly instant: (t: WasmTimestamp) => number,
+    private readonly maxEvents: number,
+    private readonly byteCapacity: number,
+    private readonly reuse: () => EventBatch | null = () => null,
+  ) {
+    if (!wasmBatchFits(maxEvents, byteCapacity)) throw new Error(`batches of ${maxEvents} events and ${byteCapacity} bytes do not fit the WebAssembly writer`);
+    const buf = w.mem.buffer;
+    this.nums = new Float64Array(buf, NUMS, NUMS_BYTES / 8);
+    this.bytes = new Uint8Array(buf, BYTES, BYTES_BYTES);
+    this.times = new Int32Array(buf, TIMES, TIMES_BYTES / 4);
+    w.ex.batchInit(NUMS, BYTES, TIMES, maxEvents, byteCapacity);
+    w.ex.batchStart();
+  }
+
+  get count(): number {
+    return this.w.ex.batchCount(2);
+  }
+
+  get full(): boolean {
+    return this.w.ex.batchFull() !== 0;
+  }
+
+  /** An event that came back to JavaScript (its time already known): after the module's ones. */
+  write(e: MaillogEventFields): void {
+    this.settle();
+    const ex = this.w.ex;
+    const at = EventBatchWriter.over(this.nums, this.bytes, ex.batchCount(0), ex.batchCount(1));
+    at.write(e);
+    const { n, b } = at.position;
+    ex.batchSet(n, b, ex.batchCount(2) + 1);
+  }
+
+  /** The times of the events the module has written since the last call, in order. */
+  settle(): void {
+    const records = this.w.ex.batchCount(3);
+    const r = this.times;
+    const t: WasmTimestamp = scratch;
+    for (let i = this.settled; i < records; i++) {
+      const o = i * TIME_INTS;
+      const rfc = r[o + 1]!;
+      if (rfc >= 0) {
+        t.rfc = rfc === 1;
+        t.y = r[o + 2]!;
+        t.mo = r[o + 3]!;
+        t.d = r[o + 4]!;
+        t.h = r[o + 5]!;
+        t.mi = r[o + 6]!;
+        t.s = r[o + 7]!;
+        t.ms = r[o + 8]!;
+        t.offsetMin = r[o + 9]!;
+        this.last = this.instant(t);
+      }
+      this.nums[r[o]!] = this.last;
+    }
+    this.settled = records;
+  }
+
+  take(): EventBatch {
+    this.settle();
+    const ex = this.w.ex;
+    const n = ex.batchCount(0);
+    const b = ex.batchCount(1);
+    const count = ex.batchCount(2);
+    const out = this.reuse() ?? freshBatch(this.maxEvents, this.byteCapacity);
+    out.nums.set(this.nums.subarray(0, n));
+    out.bytes.set(this.bytes.subarray(0, b));
+    ex.batchStart();
+    this.settled = 0;
+    return { count, numsLen: n, bytesLen: b, nums: out.nums, bytes: out.bytes };
+  }
+}
+
+const scratch: WasmTimestamp = { rfc: false, y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0, ms: 0, offsetMin: 0 };

@@ -12,6 +12,7 @@ import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, typ
 import type { ReadError } from './log-file-open.ts';
 import { EventBatchWriter, type EventBatch } from './maillog-event-codec.ts';
 import { createMaillogEvent, MaillogLineParser } from './maillog-line.ts';
+import { maillogWasm, wasmBatchFits, WasmEventWriter } from './maillog-wasm.ts';
 import type { MaillogUnit, UnitFile } from './maillog-units.ts';
 import { closeGzipCursors, copyStats, emptyStats, readUnit, type UnitStats } from './maillog-unit-read.ts';
 import type { ClockState } from './syslog-clock.ts';
@@ -30,6 +31,8 @@ export type WorkerInput = {
   recycled: MessagePort;      // the main thread hands the arrays of decoded batches back here
   /** Leave the main thread the unit right after the one it is at, when this thread has only just got there (see serve). */
   balance: boolean;
+  /** Tests: 'js' parses and writes batches with TypeScript even where WebAssembly runs. */
+  engine?: 'js' | 'wasm';
 };
 
 /**
@@ -74,7 +77,10 @@ async function serve(input: WorkerInput): Promise<void> {
   const parser = new MaillogLineParser(input.zone);
   const event = createMaillogEvent();
   const reuse = () => (receiveMessageOnPort(input.recycled)?.message as EventBatch | undefined) ?? null;
-  const writer = new EventBatchWriter(input.batchEvents, input.batchBytes, reuse);
+  // Where WebAssembly runs, the batches are written by maillog-line.as as it parses (maillog-wasm.ts).
+  const wasm = input.engine === 'js' || !wasmBatchFits(input.batchEvents, input.batchBytes) ? null : maillogWasm();
+  const wasmWriter = wasm ? new WasmEventWriter(wasm, (t) => parser.instant(t), input.batchEvents, input.batchBytes, reuse) : null;
+  const writer = wasmWriter ?? new EventBatchWriter(input.batchEvents, input.batchBytes, reuse);
   let posted = 0;
   const post = (unit: number, kind: WorkerMessage['kind'], line: number, stats: UnitStats, error: ReadError | null = null) => {
     // Back-pressure: never more than maxPending messages waiting in the main thread (memory stays bounded).
@@ -108,6 +114,8 @@ async function serve(input: WorkerInput): Promise<void> {
       maxExamples: input.maxExamples,
       maxLineBytes: input.maxLineBytes,
       chunkBytes: input.chunkBytes,
+      engine: input.engine,
+      batch: wasmWriter ? { writer: wasmWriter, full: () => post(j, 'batch', stats.lines, copyStats(stats)) } : undefined,
     });
     post(j, 'done', stats.lines, r.stats, r.error);
   }

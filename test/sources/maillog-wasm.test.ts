@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { LINE, MaillogLineParser, createMaillogEvent, type MaillogEvent } from '../../service/sources/maillog-line.ts';
-import { maillogWasm, wasmFailure, type MaillogWasm } from '../../service/sources/maillog-wasm.ts';
-import { emptyStats, readUnit, type UnitStats } from '../../service/sources/maillog-unit-read.ts';
+import { maillogWasm, wasmFailure, WasmEventWriter, type MaillogWasm } from '../../service/sources/maillog-wasm.ts';
+import { decodeEvents, EventBatchWriter } from '../../service/sources/maillog-event-codec.ts';
+import { copyStats, emptyStats, readUnit, type UnitStats } from '../../service/sources/maillog-unit-read.ts';
 import { generateMaillog } from '../bench/maillog-generator.ts';
 import { cachedWorld } from '../fixtures/expand/world.ts';
 import { Rng } from '../fixtures/expand/prng.ts';
@@ -259,6 +260,60 @@ describe('maillog reader on WebAssembly', () => {
       }
     });
   }
+
+  /** The worker's batches (maillog-worker.ts's use of readUnit): each post's kind, line, counts, clock and decoded events. */
+  async function batchesWith(engine: 'js' | 'wasm', path: string, gzip: boolean, o: { chunk: number; busy?: boolean }): Promise<unknown[]> {
+    const fd = openSync(path, 'r');
+    try {
+      const parser = new MaillogLineParser('UTC');
+      parser.startFile(REF);
+      const event = createMaillogEvent();
+      const writer = engine === 'wasm' ? new WasmEventWriter(w, (t) => parser.instant(t), 64, 8192) : new EventBatchWriter(64, 8192);
+      const posts: unknown[] = [];
+      const stats = emptyStats();
+      const post = (kind: string, line: number, counts: UnitStats) => {
+        const events: unknown[] = [];
+        decodeEvents(writer.take(), createMaillogEvent(), (e) => events.push(valuesOf(e, 0)));
+        posts.push({ kind, line, counts, clock: parser.clock.state, events });
+      };
+      if (o.busy) w.inUse = true;
+      try {
+        const r = await readUnit({ path, fd, gzip, referenceMs: REF }, { file: 0, start: 0, end: -1 }, parser, event, {
+          onEvent: (e) => {
+            writer.write(e);
+            if (writer.full) post('batch', stats.lines, copyStats(stats));
+          },
+          onFirstClassic: (line, before) => post('split', line, before),
+          stats, maxExamples: 50, maxLineBytes: 1024, chunkBytes: o.chunk, engine,
+          batch: writer instanceof WasmEventWriter ? { writer, full: () => post('batch', stats.lines, copyStats(stats)) } : undefined,
+        });
+        post('done', stats.lines, r.stats);
+      } finally {
+        if (o.busy) w.inUse = false;
+      }
+      return posts;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  for (const chunk of [1 << 20, 4096, 37]) {
+    it(`writes the worker's batches as the TypeScript writer does (chunks of ${chunk} bytes)`, async () => {
+      for (const [path, gzip] of [[file, false], [gz, true]] as const) {
+        const js = await batchesWith('js', path, gzip, { chunk });
+        const wasm = await batchesWith('wasm', path, gzip, { chunk });
+        assert.deepEqual(wasm, js, path);
+        assert.ok(js.length > 20, `${js.length} batches posted`);
+        assert.equal(js.filter((p) => (p as { kind: string }).kind === 'split').length, 1, 'the first classic line is reported once');
+      }
+    });
+  }
+
+  it('writes the same batches when every event comes back to JavaScript (the module taken by another reader)', async () => {
+    const js = await batchesWith('js', file, false, { chunk: 4096 });
+    const busy = await batchesWith('wasm', file, false, { chunk: 4096, busy: true });
+    assert.deepEqual(busy, js);
+  });
 
   it('gives the module to one reader at a time: a second reader in the same thread uses TypeScript', async () => {
     assert.equal(w.inUse, false);
