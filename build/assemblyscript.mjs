@@ -16,7 +16,7 @@ const CACHE = join(ROOT, 'node_modules/.cache/sendtrace-as');
 // Fixed memory (never grows: docs/decisions/021), SIMD for the newline search, no runtime
 // (the module allocates nothing), no assertions (every index is checked by the code itself).
 // Node 20's V8 runs wasm SIMD without flags.
-export const ASC_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '128', '--maximumMemory', '128'];
+export const ASC_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '160', '--maximumMemory', '160'];
 
 /** The module compiled from the AssemblyScript file at `path`, as bytes. */
 export async function compileAssemblyScript(path) {

@@ -135,15 +135,15 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
         const m = origin(e);
         m.kind = 'uid';
         m.uid = e.uid;
-        m.from ??= text.utf8(e.buf, e.fromS, e.fromE);
+        m.from ??= e.fromText ?? text.utf8(e.buf, e.fromS, e.fromE);
         return;
       }
       case 'client': {
         const m = origin(e);
-        const ip = text.latin1(e.buf, e.ipS, e.ipE);
+        const ip = e.ipText ?? text.latin1(e.buf, e.ipS, e.ipE);
         const sasl = e.saslE > e.saslS;
         m.kind = sasl ? 'sasl' : 'client';
-        m.id = sasl ? text.utf8(e.buf, e.saslS, e.saslE) : ip;
+        m.id = sasl ? (e.saslText ?? text.utf8(e.buf, e.saslS, e.saslE)) : ip;
         m.clientIp = ip;
         const orig = e.origKey !== NO_QUEUE ? open.get(e.origKey) : undefined;
         if (orig) link(m, orig);
@@ -155,7 +155,8 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
           m.queued = true;
           m.nrcpt = e.nrcpt;
           // Usually the pickup's address again: kept without decoding it twice.
-          if (m.from === null || !sameText(m.from, e.buf, e.fromS, e.fromE)) m.from = text.utf8(e.buf, e.fromS, e.fromE);
+          if (e.fromText !== null) m.from = e.fromText;
+          else if (m.from === null || !sameText(m.from, e.buf, e.fromS, e.fromE)) m.from = text.utf8(e.buf, e.fromS, e.fromE);
         }
         return;
       }
@@ -171,7 +172,7 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
         return;
       }
       case 'reject': {
-        if (e.limit && inWindow) limits.rejectLine(e.ts, text.utf8(e.buf, e.fromS, e.fromE));
+        if (e.limit && inWindow) limits.rejectLine(e.ts, e.fromText ?? text.utf8(e.buf, e.fromS, e.fromE));
         if (e.qkey === NO_QUEUE) return;       // NOQUEUE: refused before a message existed; nobody to charge
         const m = touch(e);
         if (e.commandLevel) m.commandRejects++;

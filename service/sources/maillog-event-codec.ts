@@ -9,6 +9,16 @@
 // the log's bytes through typed arrays, ran ~15-18 % slower in both threads
 // (docs/decisions/020). decodeEvents() refills one reused event object, as
 // the parser does.
+//
+// The text fields the accumulator keeps as strings (envelope senders, client
+// IPs, SASL names) carry, besides their bytes, a slot of a table the writer and
+// the reader keep in step (TextSlots): the worker's WebAssembly writer files
+// each short value in a direct-mapped table as TextCache would, and says either
+// "the value in slot s" (the reading thread takes its string from its own copy
+// of the table: no hashing, no comparing, no decoding on the busier thread) or
+// "a new value for slot s" (the reader decodes it once and keeps it there).
+// EventBatchWriter (TypeScript) marks its values uncached: the reader's
+// accumulator decodes them through its TextCache, as before.
 import { DELIVERY_STATUSES, EVENT_KINDS, FIELD_CAP, type MaillogEvent, type MaillogEventFields } from './maillog-event.ts';
 import { NO_QUEUE, QUEUE_ID_MAX, type QueueKey } from './queue-key.ts';
 
@@ -18,7 +28,13 @@ const MILTER = 16;
 const COMMAND = 32;
 const LIMIT = 64;
 const STATUS_SHIFT = 8;
-export const NUMS_PER_EVENT = 8;                           // at most 6 are used
+export const NUMS_PER_EVENT = 8;                           // at most 8 are used (a client line: ip and sasl with their slots)
+
+/** Slots of the text table (maillog-line.as valueOut): as many as TextCache has, values up to its width. */
+export const TEXT_SLOTS = 1 << 15;
+export const TEXT_WIDTH = 48;
+/** A value's slot number: s ≥ 0 the value in slot s; UNCACHED none; ≤ -2 a new value for slot -(n + 2). */
+export const UNCACHED = -1;
 const BYTES_PER_EVENT = 2 * FIELD_CAP + 2 * QUEUE_ID_MAX;   // two capped texts and two text keys
 
 type Latin1 = { latin1Slice(s: number, e: number): string; latin1Write(text: string, at: number): number };
@@ -82,13 +98,13 @@ export class EventBatchWriter {
     this.key(e.qkey);
     let kind: number;
     switch (e.kind) {
-      case 'pickup': kind = 0; nums[this.n++] = e.uid; this.text(e.buf, e.fromS, e.fromE); break;
-      case 'client': kind = 1; this.text(e.buf, e.ipS, e.ipE); this.text(e.buf, e.saslS, e.saslE); this.key(e.origKey); break;
-      case 'queued': kind = 2; nums[this.n++] = e.size; nums[this.n++] = e.nrcpt; this.text(e.buf, e.fromS, e.fromE); break;
-      case 'expired': kind = 3; this.text(e.buf, e.fromS, e.fromE); break;
+      case 'pickup': kind = 0; nums[this.n++] = e.uid; this.value(e.buf, e.fromS, e.fromE); break;
+      case 'client': kind = 1; this.value(e.buf, e.ipS, e.ipE); this.value(e.buf, e.saslS, e.saslE); this.key(e.origKey); break;
+      case 'queued': kind = 2; nums[this.n++] = e.size; nums[this.n++] = e.nrcpt; this.value(e.buf, e.fromS, e.fromE); break;
+      case 'expired': kind = 3; this.value(e.buf, e.fromS, e.fromE); break;
       case 'delivery': kind = 4; this.key(e.queuedAsKey); break;
       case 'removed': kind = 5; break;
-      case 'reject': kind = 6; this.text(e.buf, e.fromS, e.fromE); break;
+      case 'reject': kind = 6; this.value(e.buf, e.fromS, e.fromE); break;
       case 'header': kind = 7; this.text(e.buf, e.nameS, e.nameE); this.text(e.buf, e.valueS, e.valueE); break;
       case 'handler': kind = 8; this.text(e.buf, e.nameS, e.nameE); this.text(e.buf, e.valueS, e.valueE); break;
     }
@@ -119,6 +135,12 @@ export class EventBatchWriter {
     for (let i = 0; i < len; i++) this.bytes[this.b++] = k.charCodeAt(i);
   }
 
+  /** A value kept as a string by the accumulator: as text(), then its slot (this writer keeps no table). */
+  private value(buf: Uint8Array, s: number, e: number): void {
+    this.text(buf, s, e);
+    this.nums[this.n++] = UNCACHED;
+  }
+
   private text(buf: Uint8Array, s: number, e: number): void {
     const n = e - s;
     this.nums[this.n++] = n;
@@ -129,9 +151,19 @@ export class EventBatchWriter {
   }
 }
 
-/** Calls onEvent for each event of the batch, in order, with `e` refilled. */
-export function decodeEvents(batch: EventBatch, e: MaillogEvent, onEvent: (e: MaillogEvent) => void): void {
-  new EventReader(batch).each(e, onEvent);
+/** The reading thread's copy of the writer's text table: one per worker, every batch of it decoded in order. */
+export class TextSlots {
+  readonly texts: string[] = new Array<string>(TEXT_SLOTS).fill('');
+}
+
+/**
+ * Calls onEvent for each event of the batch, in order, with `e` refilled (fromText, ipText and
+ * saslText: the value's string, or null for an uncached one). Every batch of a worker must be read,
+ * in the order it was written, with the same `slots`: a batch that is not used is still read
+ * (with a no-op onEvent), or the table would fall out of step.
+ */
+export function decodeEvents(batch: EventBatch, e: MaillogEvent, onEvent: (e: MaillogEvent) => void, slots: TextSlots): void {
+  new EventReader(batch, slots.texts).each(e, onEvent);
 }
 
 // Positions are kept as int32 (`| 0`): numbers read from a Float64Array are
@@ -142,8 +174,12 @@ class EventReader {
   private b = 0;
   private readonly nums: Float64Array;
   private readonly buf: Buffer;
+  // The last value read: where its bytes are, and its string (null: uncached).
+  private s = 0;
+  private e = 0;
+  private t: string | null = null;
 
-  constructor(private readonly batch: EventBatch) {
+  constructor(private readonly batch: EventBatch, private readonly texts: string[]) {
     this.nums = batch.nums;
     this.buf = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytesLen);
   }
@@ -169,15 +205,50 @@ class EventReader {
       e.queuedAsKey = NO_QUEUE;
       const b = this.b;
       e.fromS = b; e.fromE = b; e.ipS = b; e.ipE = b; e.saslS = b; e.saslE = b; e.nameS = b; e.nameE = b; e.valueS = b; e.valueE = b;
+      e.fromText = e.ipText = e.saslText = null;
       switch (kind) {
-        case 0: e.uid = nums[this.n++]!; e.fromE = this.text(); break;
-        case 1: e.ipE = this.text(); e.saslS = this.b; e.saslE = this.text(); e.origKey = this.key(); break;
-        case 2: e.size = nums[this.n]!; e.nrcpt = nums[this.n + 1]!; this.n += 2; e.fromE = this.text(); break;
-        case 3: case 6: e.fromE = this.text(); break;
+        case 0:
+          e.uid = nums[this.n++]!;
+          this.value(true);
+          e.fromS = this.s; e.fromE = this.e; e.fromText = this.t;
+          break;
+        case 1:
+          this.value(false);
+          e.ipS = this.s; e.ipE = this.e; e.ipText = this.t;
+          this.value(true);
+          e.saslS = this.s; e.saslE = this.e; e.saslText = this.t;
+          e.origKey = this.key();
+          break;
+        case 2:
+          e.size = nums[this.n]!; e.nrcpt = nums[this.n + 1]!; this.n += 2;
+          this.value(true);
+          e.fromS = this.s; e.fromE = this.e; e.fromText = this.t;
+          break;
+        case 3: case 6:
+          this.value(true);
+          e.fromS = this.s; e.fromE = this.e; e.fromText = this.t;
+          break;
         case 4: e.queuedAsKey = this.key(); break;
         case 7: case 8: e.nameE = this.text(); e.valueS = this.b; e.valueE = this.text(); break;
       }
       onEvent(e);
+    }
+  }
+
+  /** A value (EventBatchWriter.value, maillog-line.as valueOut) into s, e and t; `utf8`: how the field decodes. */
+  private value(utf8: boolean): void {
+    const s = this.b;
+    const e = (s + this.nums[this.n]!) | 0;
+    const slot = this.nums[this.n + 1]! | 0;
+    this.n += 2;
+    this.b = e;
+    this.s = s;
+    this.e = e;
+    if (slot >= 0) this.t = this.texts[slot]!;
+    else if (slot === UNCACHED) this.t = null;
+    else {
+      const buf = this.buf as unknown as Latin1 & { utf8Slice(s: number, e: number): string };
+      this.t = this.texts[-slot - 2] = utf8 ? buf.utf8Slice(s, e) : buf.latin1Slice(s, e);
     }
   }
 

@@ -662,7 +662,12 @@ export function scan(pos: i32, end: i32, maxLine: i32): i32 {
 // event says where its time goes and the timestamp's fields, or that they are the previous record's.
 const BATCH = memory.data(16 * 4, 8);       // see batchInit
 const B_NUMS = 0; const B_BYTES = 1; const B_TIMES = 2; const B_MAX_EVENTS = 3; const B_BYTE_CAP = 4;
-const B_N = 5; const B_B = 6; const B_COUNT = 7;
+const B_N = 5; const B_B = 6; const B_COUNT = 7; const B_TEXTS = 8;
+// The text table (maillog-event-codec.ts TextSlots): per slot the value's bytes (TEXT_WIDTH at most),
+// then per slot its length (-1: empty) and its decoding (1 UTF-8, 0 Latin-1).
+const TEXT_SLOTS: i32 = 1 << 15;
+const TEXT_WIDTH: i32 = 48;
+const UNCACHED: f64 = -1;
 const TIME_INTS = 10;                       // per record: nums index, rfc (-1: as the record before), y mo d h mi s ms offset
 const BYTES_PER_EVENT: i32 = 2 * FIELD_CAP + 2 * QUEUE_ID_MAX;    // maillog-event-codec.ts
 // Flags of the head number (maillog-event-codec.ts).
@@ -677,10 +682,13 @@ const MILTER: i32 = 16; const COMMAND: i32 = 32; const LIMIT_FLAG: i32 = 64; con
 }
 
 /** Where the batch's numbers (f64), bytes and time records (i32) go, and the batch's limits. */
-export function batchInit(nums: i32, bytes: i32, times: i32, maxEvents: i32, byteCap: i32): void {
+export function batchInit(nums: i32, bytes: i32, times: i32, texts: i32, maxEvents: i32, byteCap: i32): void {
   bset(B_NUMS, nums);
   bset(B_BYTES, bytes);
   bset(B_TIMES, times);
+  bset(B_TEXTS, texts);
+  // An empty table, as the reader's copy starts.
+  memory.fill(<usize>texts + <usize>(TEXT_SLOTS * TEXT_WIDTH), 0xff, <usize>(TEXT_SLOTS * 4));
   bset(B_MAX_EVENTS, maxEvents);
   bset(B_BYTE_CAP, byteCap);
   batchSet(0, 0, 0);
@@ -728,6 +736,37 @@ function textOut(slot: i32): void {
   copyOut(s, e);
 }
 
+/**
+ * A value the reader keeps as a string (envelope sender, client IP, SASL name): as textOut, then its
+ * slot in the text table: the slot that holds it already, a new value for a slot (-(slot + 2)), or
+ * UNCACHED for one longer than the table's width. TextCache's hash and slot (text-cache.ts).
+ */
+function valueOut(slot: i32, utf8: i32): void {
+  const s = <i32>load<f64>(SLOTS + (<usize>slot << 3));
+  const e = <i32>load<f64>(SLOTS + (<usize>(slot + 1) << 3));
+  const n = e - s;
+  num(<f64>n);
+  copyOut(s, e);
+  if (n == 0 || n > TEXT_WIDTH) {
+    num(UNCACHED);
+    return;
+  }
+  let h: i32 = 0x811c9dc5 ^ n;
+  for (let i = s; i < e; i++) h = (h ^ at(i)) * 0x01000193;
+  const k = (h ^ <i32>(<u32>h >> 15)) & (TEXT_SLOTS - 1);
+  const texts = <usize>bget(B_TEXTS);
+  const row = texts + <usize>(k * TEXT_WIDTH);
+  const meta = texts + <usize>(TEXT_SLOTS * TEXT_WIDTH) + (<usize>k << 2);
+  const tag = n | (utf8 << 8);       // length and decoding: -1 (all ones) for an empty slot
+  if (load<i32>(meta) == tag && memory.compare(row, <usize>s, <usize>n) == 0) {
+    num(<f64>k);
+    return;
+  }
+  store<i32>(meta, tag);
+  memory.copy(row, <usize>s, <usize>n);
+  num(<f64>-(k + 2));
+}
+
 /** A queue key: the number of a short hex ID, a text key as -(length + 1) and its bytes (24 at most). */
 function keyOut(slot: i32): void {
   const v = load<f64>(SLOTS + (<usize>slot << 3));
@@ -772,10 +811,10 @@ export function encodeLast(): void {
   bset(B_N, head + 2);
   keyOut(S_Q);
   switch (kind) {
-    case 0: num(slot(S_UID)); textOut(S_FROM); break;
-    case 1: textOut(S_IP); textOut(S_SASL); keyOut(S_ORIG); break;
-    case 2: num(slot(S_SIZE)); num(slot(S_NRCPT)); textOut(S_FROM); break;
-    case 3: case 6: textOut(S_FROM); break;
+    case 0: num(slot(S_UID)); valueOut(S_FROM, 1); break;
+    case 1: valueOut(S_IP, 0); valueOut(S_SASL, 1); keyOut(S_ORIG); break;
+    case 2: num(slot(S_SIZE)); num(slot(S_NRCPT)); valueOut(S_FROM, 1); break;
+    case 3: case 6: valueOut(S_FROM, 1); break;
     case 4: keyOut(S_QUEUED_AS); break;
     case 7: case 8: textOut(S_NAME); textOut(S_VALUE); break;
     default: break;

@@ -8,7 +8,7 @@
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import { fromReadError, readFailureWarning } from './log-file-open.ts';
 import type { LogFileReport } from './log-files.ts';
-import { decodeEvents } from './maillog-event-codec.ts';
+import { decodeEvents, TextSlots } from './maillog-event-codec.ts';
 import { createMaillogEvent, MaillogLineParser, type MaillogEvent } from './maillog-line.ts';
 import { closeGzipCursors, copyStats, emptyStats, readUnit, type UnitResult, type UnitRun, type UnitStats } from './maillog-unit-read.ts';
 import type { UnitPlan } from './maillog-units.ts';
@@ -94,6 +94,15 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
     Atomics.add(shared, TAKEN, 1);
     Atomics.notify(shared, TAKEN);
   };
+  // The worker's text table, copied batch by batch (maillog-event-codec.ts).
+  const slots = new TextSlots();
+  const ignore = () => {};
+  /** A worker message whose events are not used: read for the text table only. */
+  const discard = (m: WorkerMessage) => {
+    taken();
+    decodeEvents(m.batch, event, ignore, slots);
+    recycling.port1.postMessage(m.batch);
+  };
 
   /** The worker's events for unit i; the rest of the unit parsed here when its reading cannot be used. */
   async function fromWorker(i: number): Promise<UnitResult> {
@@ -105,7 +114,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       const m = await inbox.next(i);
       if (!m) break;                      // the worker is gone: go on from its last message
       taken();
-      decodeEvents(m.batch, event, opts.onEvent);
+      decodeEvents(m.batch, event, opts.onEvent, slots);
       recycling.port1.postMessage(m.batch);      // shared memory: nothing is copied or detached
       ({ line, stats } = m);
       if (m.kind === 'done') {
@@ -115,8 +124,9 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       }
       if (m.kind === 'split') {
         if (!parser.clock.agreesWith(m.state)) {
-          // Its year for the first classic timestamp is not the sequential one: discard the rest, read it here.
-          for (let d = await inbox.next(i); d; d = d.kind === 'done' ? null : await inbox.next(i)) taken();
+          // Its year for the first classic timestamp is not the sequential one: discard the rest, read it here
+          // (each batch still read without its events: the text table stays in step with the worker's).
+          for (let d = await inbox.next(i); d; d = d.kind === 'done' ? null : await inbox.next(i)) discard(d);
           state = null;
           break;
         }
@@ -140,7 +150,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       let r: UnitResult;
       if (failed.has(unit.file)) {
         // Like a sequential read, a file stops at its first read error; the worker's lines after it are dropped.
-        if (!mine) for (let d = await inbox.next(i); d; d = d.kind === 'done' ? null : await inbox.next(i)) taken();
+        if (!mine) for (let d = await inbox.next(i); d; d = d.kind === 'done' ? null : await inbox.next(i)) discard(d);
         continue;
       }
       r = mine ? await readUnit(file, unit, parser, event, run) : await fromWorker(i);

@@ -16,7 +16,7 @@ import MAILLOG_LINE_WASM from './maillog-line.as';
 import { latin1 } from './bytes.ts';
 import { DELIVERY_STATUSES, EVENT_KINDS, LINE, resetMaillogEvent, type LineResult, type MaillogEventFields } from './maillog-event.ts';
 import { NO_QUEUE, type QueueKey } from './queue-key.ts';
-import { EventBatchWriter, freshBatch, NUMS_PER_EVENT, type EventBatch } from './maillog-event-codec.ts';
+import { EventBatchWriter, freshBatch, NUMS_PER_EVENT, TEXT_SLOTS, TEXT_WIDTH, type EventBatch } from './maillog-event-codec.ts';
 
 const IN = 64 * 1024;
 const IN_BYTES = 2 * 1024 * 1024;
@@ -29,7 +29,9 @@ const BYTES_BYTES = 1024 * 1024;
 const TIMES = BYTES + BYTES_BYTES + 64 * 1024;
 const TIME_INTS = 10;                     // maillog-line.as: per event, where its time goes and its timestamp
 const TIMES_BYTES = 16384 * TIME_INTS * 4;
-const MEMORY_BYTES = 128 * 64 * 1024;     // ASC_FLAGS in build/assemblyscript.mjs: 128 pages
+const TEXTS = TIMES + TIMES_BYTES + 64 * 1024;
+const TEXTS_BYTES = TEXT_SLOTS * (TEXT_WIDTH + 4);     // maillog-line.as valueOut: the rows, then each slot's length and decoding
+const MEMORY_BYTES = 160 * 64 * 1024;     // ASC_FLAGS in build/assemblyscript.mjs: 160 pages
 const HEAD_BYTES = 256;                   // LineSplitter's overlong head
 
 // scan()'s and encode()'s codes beyond LINE's.
@@ -52,7 +54,7 @@ type Exports = {
   parse(start: number, end: number): number;
   scan(pos: number, end: number, maxLine: number): number;
   encode(pos: number, end: number, maxLine: number, stopAtClassic: number): number;
-  batchInit(nums: number, bytes: number, times: number, maxEvents: number, byteCap: number): void;
+  batchInit(nums: number, bytes: number, times: number, texts: number, maxEvents: number, byteCap: number): void;
   batchSet(n: number, b: number, count: number): void;
   batchCount(which: number): number;
   batchStart(): void;
@@ -74,7 +76,7 @@ export class MaillogWasm {
   inUse = false;
 
   constructor(ex: Exports) {
-    if (ex.memory.buffer.byteLength !== MEMORY_BYTES || ex.freeFrom() > IN || TIMES + TIMES_BYTES + 64 * 1024 > MEMORY_BYTES) throw new Error('maillog-line.as: unexpected memory layout');
+    if (ex.memory.buffer.byteLength !== MEMORY_BYTES || ex.freeFrom() > IN || TEXTS + TEXTS_BYTES + 64 * 1024 > MEMORY_BYTES) throw new Error('maillog-line.as: unexpected memory layout');
     this.mem = Buffer.from(ex.memory.buffer);
     this.slots = new Float64Array(ex.memory.buffer, ex.slots(), 48);
     this.parse = ex.parse;
@@ -370,7 +372,7 @@ export class WasmEventWriter {
     this.nums = new Float64Array(buf, NUMS, NUMS_BYTES / 8);
     this.bytes = new Uint8Array(buf, BYTES, BYTES_BYTES);
     this.times = new Int32Array(buf, TIMES, TIMES_BYTES / 4);
-    w.ex.batchInit(NUMS, BYTES, TIMES, maxEvents, byteCapacity);
+    w.ex.batchInit(NUMS, BYTES, TIMES, TEXTS, maxEvents, byteCapacity);
     w.ex.batchStart();
   }
 

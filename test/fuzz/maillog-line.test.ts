@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { check, fc } from './fuzz-config.ts';
 import { DELIVERY_STATUSES, EVENT_KINDS, FIELD_CAP } from '../../service/sources/maillog-event.ts';
-import { EventBatchWriter, decodeEvents } from '../../service/sources/maillog-event-codec.ts';
+import { EventBatchWriter, decodeEvents, TextSlots } from '../../service/sources/maillog-event-codec.ts';
 import { LINE, MaillogLineParser, createMaillogEvent, type MaillogEvent } from '../../service/sources/maillog-line.ts';
 import { maillogWasm, wasmFailure } from '../../service/sources/maillog-wasm.ts';
 
@@ -78,7 +78,7 @@ describe('fuzz: maillog lines', () => {
         writer.write(e);
       }
       const decoded: object[] = [];
-      decodeEvents(writer.take(), createMaillogEvent(), (d) => decoded.push({ ...d, buf: undefined, fromS: 0, fromE: 0, ipS: 0, ipE: 0, saslS: 0, saslE: 0, nameS: 0, nameE: 0, valueS: 0, valueE: 0 }));
+      decodeEvents(writer.take(), createMaillogEvent(), (d) => decoded.push({ ...d, buf: undefined, fromS: 0, fromE: 0, ipS: 0, ipE: 0, saslS: 0, saslE: 0, nameS: 0, nameE: 0, valueS: 0, valueE: 0 }), new TextSlots());
       assert.deepEqual(decoded, direct);
     }), 500);
   });
