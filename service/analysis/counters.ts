@@ -69,8 +69,18 @@ export class TopK {
 
   /** Most frequent first. */
   toMap(): Map<string, number> {
-    const order = this.keys.map((_, i) => i).sort((a, b) => this.counts[b]! - this.counts[a]! || (this.keys[a]! < this.keys[b]! ? -1 : 1));
-    return new Map(order.map((i) => [this.keys[i]!, this.counts[i]!]));
+    return new Map(this.order().map((i) => [this.keys[i]!, this.counts[i]!]));
+  }
+
+  /** toMap's entries as [key, count, key, count, …] (the cache's form: mail-flow-codec.ts), without the Map. */
+  flat(): Array<string | number> {
+    const out: Array<string | number> = [];
+    for (const i of this.order()) out.push(this.keys[i]!, this.counts[i]!);
+    return out;
+  }
+
+  private order(): number[] {
+    return this.keys.map((_, i) => i).sort((a, b) => this.counts[b]! - this.counts[a]! || (this.keys[a]! < this.keys[b]! ? -1 : 1));
   }
 }
 

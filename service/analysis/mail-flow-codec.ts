@@ -13,7 +13,8 @@ import { HOUR } from '../time.ts';
 import { BucketCounts } from './counters.ts';
 import type { LimitRejects, MailFlow, SenderKind, SenderStats } from './mail-flow.ts';
 import { LazyMap } from './lazy-map.ts';
-import { HOUR_COUNTS, withLazyHours, type HourCounts } from './sender-acc.ts';
+import { HOUR_COUNTS, withLazyHours, type HourCounts, type SenderAcc } from './sender-acc.ts';
+import { TallySenders } from './mail-flow-tally.ts';
 
 const num = z.number();
 const int = z.number().int();
@@ -82,6 +83,16 @@ function senderTuple(s: SenderStats): SenderTupleData {
   ];
 }
 
+/** senderTuple(acc.toStats(hours)), without building the stats. */
+function accTuple(a: SenderAcc, hours: BucketCounts): SenderTupleData {
+  const peak = hours.peak();
+  return [
+    a.kind, a.id, a.messages, a.recipients, a.sent, a.deferred, a.bounced, a.rejected, a.limitRejected,
+    a.first === Infinity ? null : a.first, a.last === -Infinity ? null : a.last, peak?.start ?? null, peak?.count ?? 0,
+    hours.toDeltas(), a.limitHours?.toDeltas() ?? [], a.from.flat(), a.kind === 'client' ? [a.id, a.messages] : (a.ips?.flat() ?? []), a.scripts?.flat() ?? [],
+  ];
+}
+
 type SenderTupleData = StoredFlow['senders'][number];
 
 function senderOf(t: SenderTupleData): SenderStats {
@@ -108,7 +119,9 @@ export function flowRecords(f: MailFlow): { records: Iterable<string>; head: () 
   // Each record is made when asked for: written at once, it is garbage before the next collection
   // (held until all were made, they were copied by every scavenge of the tail: decision 017).
   function* records(): Generator<string> {
-    for (const s of f.senders.values()) yield JSON.stringify(senderTuple(s));
+    // After a pass, straight from the accumulators (no SenderStats, no Maps built for the entry); the same text.
+    if (f.senders instanceof TallySenders) for (const [acc, hours] of f.senders.accumulators()) yield JSON.stringify(accTuple(acc, hours));
+    else for (const s of f.senders.values()) yield JSON.stringify(senderTuple(s));
     for (const m of f.minuteByUid.values()) yield JSON.stringify(flat(m));
   }
   const head = (): FlowHead => ({

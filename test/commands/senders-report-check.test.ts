@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { createMailFlow } from '../../service/analysis/mail-flow.ts';
 import { TallySenders } from '../../service/analysis/mail-flow-tally.ts';
+import { flowRecords } from '../../service/analysis/mail-flow-codec.ts';
 import { runCli } from '../../service/cli.ts';
 import { checkSendersReport, REPORT_KEYS, ROW_KEYS, TOTALS_KEYS } from '../../service/commands/senders-report-check.ts';
 import { buildSendersReport, formatSendersText, SenderRowSchema, SendersReportSchema, topOf, type SendersReport } from '../../service/commands/senders-report.ts';
@@ -144,7 +145,7 @@ describe('senders document check', () => {
     assert.ok(refusedByBoth > 900, `mutations refused: ${refusedByBoth}`);
   });
 
-  it('builds the same rows straight from the accumulators as from the senders\' stats', async () => {
+  it('builds the same rows and cache records straight from the accumulators as from the senders\' stats', async () => {
     const sample = [join(REAL, 'sample/mail.log.1'), join(REAL, 'sample/mail.log')];
     // The fixture world's last 3 MB (captured Postfix lines): the incident's limit refusals.
     const world = await cachedWorld();
@@ -161,8 +162,12 @@ describe('senders document check', () => {
       const { passwd } = parsePasswd(await readFile(join(dir, 'passwd'), 'utf8'));
       const input = { files: scan.files, warnings: [], passwd, zone: 'Asia/Tokyo', since: undefined, until: undefined };
       const direct = buildSendersReport({ flow, ...input });
-      const viaStats = buildSendersReport({ flow: { ...flow, senders: new Map(flow.senders) }, ...input });
+      // The flow cache's records (diagnose writes them) the same way.
+      const records = [...flowRecords(flow).records];
+      const statsFlow = { ...flow, senders: new Map(flow.senders) };
+      const viaStats = buildSendersReport({ flow: statsFlow, ...input });
       assert.deepEqual(direct, viaStats);
+      assert.deepEqual(records, [...flowRecords(statsFlow).records]);
       assert.ok(direct.senders.length > 0, `${paths[0]}: senders`);
       rows.push(...direct.senders);
     }
