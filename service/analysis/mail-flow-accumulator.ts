@@ -182,7 +182,7 @@ export function createMailFlow(options: MailFlowOptions = {}): MailFlowAccumulat
       }
       case 'header':
         if (isText(e.buf, e.nameS, e.nameE, SCRIPT_HEADER, true)) {
-          touch(e).script = text.utf8(e.buf, e.valueS, e.valueE).slice(0, 300);
+          touch(e).script = (e.valueText ?? text.utf8(e.buf, e.valueS, e.valueE)).slice(0, 300);
         }
         return;
       case 'handler':

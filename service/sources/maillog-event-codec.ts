@@ -11,7 +11,7 @@
 // the parser does.
 //
 // The text fields the accumulator keeps as strings (envelope senders, client
-// IPs, SASL names) carry, besides their bytes, a slot of a table the writer and
+// IPs, SASL names, header values) carry, besides their bytes, a slot of a table the writer and
 // the reader keep in step (TextSlots): the worker's WebAssembly writer files
 // each short value in a direct-mapped table as TextCache would, and says either
 // "the value in slot s" (the reading thread takes its string from its own copy
@@ -105,7 +105,7 @@ export class EventBatchWriter {
       case 'delivery': kind = 4; this.key(e.queuedAsKey); break;
       case 'removed': kind = 5; break;
       case 'reject': kind = 6; this.value(e.buf, e.fromS, e.fromE); break;
-      case 'header': kind = 7; this.text(e.buf, e.nameS, e.nameE); this.text(e.buf, e.valueS, e.valueE); break;
+      case 'header': kind = 7; this.text(e.buf, e.nameS, e.nameE); this.value(e.buf, e.valueS, e.valueE); break;
       case 'handler': kind = 8; this.text(e.buf, e.nameS, e.nameE); this.text(e.buf, e.valueS, e.valueE); break;
     }
     nums[head] = kind | (e.milter ? MILTER : 0) | (e.commandLevel ? COMMAND : 0) | (e.limit ? LIMIT : 0) | (statusIndex(e.status) << STATUS_SHIFT);
@@ -205,7 +205,7 @@ class EventReader {
       e.queuedAsKey = NO_QUEUE;
       const b = this.b;
       e.fromS = b; e.fromE = b; e.ipS = b; e.ipE = b; e.saslS = b; e.saslE = b; e.nameS = b; e.nameE = b; e.valueS = b; e.valueE = b;
-      e.fromText = e.ipText = e.saslText = null;
+      e.fromText = e.ipText = e.saslText = e.valueText = null;
       switch (kind) {
         case 0:
           e.uid = nums[this.n++]!;
@@ -229,7 +229,12 @@ class EventReader {
           e.fromS = this.s; e.fromE = this.e; e.fromText = this.t;
           break;
         case 4: e.queuedAsKey = this.key(); break;
-        case 7: case 8: e.nameE = this.text(); e.valueS = this.b; e.valueE = this.text(); break;
+        case 7:
+          e.nameE = this.text();
+          this.value(true);
+          e.valueS = this.s; e.valueE = this.e; e.valueText = this.t;
+          break;
+        case 8: e.nameE = this.text(); e.valueS = this.b; e.valueE = this.text(); break;
       }
       onEvent(e);
     }

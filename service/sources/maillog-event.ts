@@ -52,16 +52,16 @@ export type MaillogEventFields = {
   saslS: number; saslE: number;     // UTF-8
   nameS: number; nameE: number;     // Latin-1
   valueS: number; valueE: number;   // header: UTF-8; handler: the verdict, Latin-1
-  // from, clientIp and sasl already as strings, where the reader had them (events the worker handed
-  // over: maillog-event-codec.ts); null otherwise. The ranges above are set either way.
-  fromText: string | null; ipText: string | null; saslText: string | null;
+  // from, clientIp, sasl and a header's whole value already as strings, where the reader had them
+  // (events the worker handed over: maillog-event-codec.ts); null otherwise. The ranges above are set either way.
+  fromText: string | null; ipText: string | null; saslText: string | null; valueText: string | null;
 };
 
 export function createMaillogEvent(): MaillogEvent {
   const e: MaillogEventFields = {
     kind: 'removed', ts: 0, qkey: NO_QUEUE, uid: -1, nrcpt: -1, size: -1, status: 'other', milter: false, commandLevel: false, limit: false,
     origKey: NO_QUEUE, queuedAsKey: NO_QUEUE, buf: EMPTY, fromS: 0, fromE: 0, ipS: 0, ipE: 0, saslS: 0, saslE: 0, nameS: 0, nameE: 0, valueS: 0, valueE: 0,
-    fromText: null, ipText: null, saslText: null,
+    fromText: null, ipText: null, saslText: null, valueText: null,
   };
   const text = (get: (x: MaillogEventFields) => string) => ({ enumerable: true, get: () => get(e) });
   return Object.defineProperties(e, {
@@ -92,7 +92,7 @@ export function resetMaillogEvent(e: MaillogEventFields, kind: MaillogEventKind,
   e.queuedAsKey = NO_QUEUE;
   e.buf = buf;
   e.fromS = e.fromE = e.ipS = e.ipE = e.saslS = e.saslE = e.nameS = e.nameE = e.valueS = e.valueE = 0;
-  e.fromText = e.ipText = e.saslText = null;
+  e.fromText = e.ipText = e.saslText = e.valueText = null;
 }
 
 /** What the parser made of a line. */

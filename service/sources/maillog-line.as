@@ -816,7 +816,8 @@ export function encodeLast(): void {
     case 2: num(slot(S_SIZE)); num(slot(S_NRCPT)); valueOut(S_FROM, 1); break;
     case 3: case 6: valueOut(S_FROM, 1); break;
     case 4: keyOut(S_QUEUED_AS); break;
-    case 7: case 8: textOut(S_NAME); textOut(S_VALUE); break;
+    case 7: textOut(S_NAME); valueOut(S_VALUE, 1); break;
+    case 8: textOut(S_NAME); textOut(S_VALUE); break;
     default: break;
   }
   const flags = kind | (slot(S_MILTER) == 1 ? MILTER : 0) | (slot(S_COMMAND) == 1 ? COMMAND : 0) | (slot(S_LIMIT) == 1 ? LIMIT_FLAG : 0)

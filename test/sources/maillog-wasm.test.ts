@@ -277,12 +277,13 @@ describe('maillog reader on WebAssembly', () => {
         const events: unknown[] = [];
         decodeEvents(writer.take(), createMaillogEvent(), (e) => {
           // A value's string from the text table is the value its bytes say (then left out: the TypeScript writer has none).
-          for (const [text, value] of [[e.fromText, e.from], [e.ipText, e.clientIp], [e.saslText, e.sasl]] as const) {
+          const headerValue = e.buf.toString('utf8', e.valueS, e.valueE);
+          for (const [text, value] of [[e.fromText, e.from], [e.ipText, e.clientIp], [e.saslText, e.sasl], [e.valueText, headerValue]] as const) {
             if (text === null) continue;
             assert.equal(text, value);
             cachedTexts++;
           }
-          events.push({ ...valuesOf(e, 0), fromText: null, ipText: null, saslText: null });
+          events.push({ ...valuesOf(e, 0), fromText: null, ipText: null, saslText: null, valueText: null });
         }, slots);
         posts.push({ kind, line, counts, clock: parser.clock.state, events });
       };
