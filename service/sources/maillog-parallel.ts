@@ -20,6 +20,8 @@ export type UnitsOptions = {
   workerEntry?: URL;
   /** Tests: units the main thread leaves to the worker (it parses them itself only if the worker is gone). */
   leaveToWorker?: (unit: number) => boolean;
+  /** Tests: 'js' parses (and writes the worker's batches) with TypeScript on both threads, where WebAssembly would run. */
+  engine?: 'js' | 'wasm';
 };
 
 export type UnitsResult = {
@@ -73,7 +75,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
   const shared = new Int32Array(new SharedArrayBuffer(4 * (CLAIMS + n)));
   const parser = new MaillogLineParser(opts.zone);
   const event = createMaillogEvent();
-  const run: UnitRun = { onEvent: opts.onEvent, maxExamples: opts.maxExamples, ...READ };
+  const run: UnitRun = { onEvent: opts.onEvent, maxExamples: opts.maxExamples, ...READ, ...(opts.engine ? { engine: opts.engine } : {}) };
   const inbox = new Inbox();
   let worker: Worker | null = null;
   let workerUnits = 0;
@@ -85,6 +87,7 @@ export async function scanUnits(plan: UnitPlan, opts: UnitsOptions): Promise<Uni
       batchEvents: 16_384, batchBytes: 1 << 20, maxPending: 24, recycled: recycling.port2, ...READ,
       // A test that decides which units the main thread leaves to the worker: the worker must not leave any.
       balance: opts.leaveToWorker === undefined,
+      ...(opts.engine ? { engine: opts.engine } : {}),
     }, opts.workerEntry);
     worker.on('message', (m: WorkerMessage) => inbox.put(m));
     worker.on('error', (err) => inbox.end(err.stack ?? err.message));

@@ -18,7 +18,7 @@ export type MaillogScanOptions = {
   /** 1: parse on this thread only; 2 (default): a worker thread parses ahead when the log is large. */
   threads?: 1 | 2;
   /** For tests: smaller units, a worker for any size, the worker started from another file (the bundle). */
-  tuning?: { unitBytes?: number; parallelMinBytes?: number; workerEntry?: URL; leaveToWorker?: (unit: number) => boolean };
+  tuning?: { unitBytes?: number; parallelMinBytes?: number; workerEntry?: URL; leaveToWorker?: (unit: number) => boolean; engine?: 'js' | 'wasm' };
 };
 
 export type MaillogScan = {
@@ -59,6 +59,7 @@ export async function scanMaillogFiles(expanded: ExpandedPaths, options: Maillog
     const r = await scanUnits(plan, {
       zone: options.zone, onEvent: options.onEvent, maxExamples: options.maxExamples ?? 5, worker,
       ...(t.workerEntry ? { workerEntry: t.workerEntry } : {}), ...(t.leaveToWorker ? { leaveToWorker: t.leaveToWorker } : {}),
+      ...(t.engine ? { engine: t.engine } : {}),
     });
     return { ...r, warnings: [...expanded.warnings, ...r.warnings] };
   } finally {

@@ -93,6 +93,17 @@ describe('maillog pass on two threads', () => {
     assert.ok(one.messages > 100, `${one.messages} messages`);
   });
 
+  it('counts the same on TypeScript alone (no WebAssembly: parser, reader and the worker\'s writer) as on WebAssembly', async () => {
+    const patterns = [join(REAL, 'sample/mail.log.1'), join(REAL, 'sample/mail.log')];
+    // Every other unit left to the worker: both threads parse, and the worker's batches carry half the log.
+    const tuning = { parallelMinBytes: 0, unitBytes: 8192, leaveToWorker: (i: number) => i % 2 === 1 };
+    const wasm = await pass(patterns, 2, tuning);
+    const js = await pass(patterns, 2, { ...tuning, engine: 'js' });
+    assert.ok(wasm.worker && js.worker && js.worker.units > 0, 'both with a worker that parsed units');
+    assert.deepEqual({ ...js, worker: null }, { ...wasm, worker: null });
+    assert.ok(wasm.messages > 100, `${wasm.messages} messages`);
+  });
+
   it('counts the fixture world (rotated logs, a .gz) exactly as one thread', async () => {
     // The world's logs are 280 MB; their first 12 MB each keep every kind of line and the rotation
     // (.gz, then plain) at a twentieth of the time, three passes over them being the test.
