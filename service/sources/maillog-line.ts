@@ -2,6 +2,8 @@
 // on a 1 GB maillog the cost per line decides the speed (docs/decisions/001).
 // Both timestamp styles: classic `Feb  3 22:15:01 host prog[pid]: …` (year
 // inferred, zone from the config) and RFC 3339 `2022-02-03T22:15:01.123+09:00 host prog[pid]: …`.
+// The mail-log pass runs its WebAssembly twin, maillog-line.as (decision 021): a change to how a
+// line is read here must be made there too; test/sources/maillog-wasm.test.ts fails until it is.
 import { ascii, findByte, findBytes, hasAt } from './bytes.ts';
 import { LINE, OMC_LIMIT_TEXT, resetMaillogEvent, type LineResult, type MaillogEventFields as Event } from './maillog-event.ts';
 import { NO_QUEUE } from './queue-key.ts';

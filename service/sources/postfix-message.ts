@@ -4,6 +4,8 @@
 // that say nothing reliable about the daemon. A recognised keyword whose
 // fields do not parse is `unparsed`; any other message (connect, TLS,
 // warnings, statistics…) is an informational line of Postfix.
+// Ported to maillog-line.as (decision 021): a change here must be made there too (the comparison
+// tests in test/sources/maillog-wasm.test.ts fail until it is).
 import { ascii, findByte, findBytes, findLastBytes, hasAt, readUint } from './bytes.ts';
 import { FIELD_CAP, LINE, OMC_LIMIT_TEXT, resetMaillogEvent, type LineResult, type MaillogEventFields as Event } from './maillog-event.ts';
 import { NO_QUEUE, QUEUE_ID_MAX, queueKeyAt, type QueueKey } from './queue-key.ts';
