@@ -5,13 +5,16 @@
 // MaillogLineParser.parse, with the same lines, counts and events: readUnit
 // (maillog-unit-read.ts) uses it where WebAssembly runs, and the TypeScript
 // pair elsewhere; test/sources/maillog-wasm.test.ts holds the two to the same.
+// In the worker, WasmEventWriter has the module write the batches too, and keep
+// the text table the main thread mirrors (maillog-event-codec.ts TextSlots).
 //
 // Memory (fixed; the module's memory never grows, so its buffer is never detached):
 //   [0, 64 KiB)               the module's own (its tables, the event slots)
 //   [IN, IN + IN_BYTES)       chunks to scan: a plain file is read straight into it, other text copied in
 //   [CARRY, + CARRY_BYTES)    a line that spans two chunks, completed here
-//   [NUMS, BYTES, TIMES)      the worker's batch being written (WasmEventWriter)
-//   the rest                  slack: the parser may look a few bytes past a line's end
+//   [NUMS, BYTES, TIMES)      the worker's batch being written (WasmEventWriter): numbers, text bytes, time records
+//   [TEXTS, + TEXTS_BYTES)    the worker's text table: each slot's value, then its length and decoding
+//   64 KiB after each area    slack: the parser may look a few bytes past a line's end
 import MAILLOG_LINE_WASM from './maillog-line.as';
 import { latin1 } from './bytes.ts';
 import { DELIVERY_STATUSES, EVENT_KINDS, LINE, resetMaillogEvent, type LineResult, type MaillogEventFields } from './maillog-event.ts';
