@@ -7,7 +7,7 @@
 // flags and the source, so a test process rarely starts the compiler (~1 s).
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,15 +39,24 @@ export async function compileAssemblyScript(path) {
     listFiles: () => [],
   });
   if (error || !binary) throw new Error(`AssemblyScript could not compile ${path}:\n${stderr.toString()}${error?.message ?? ''}`);
+  await writeCacheFile(file, binary);
+  return binary;
+}
+
+/**
+ * Writes one file of a cache folder shared by concurrent processes (test runs): each writes its own
+ * temporary file and renames it into place. A cache that cannot be written only costs the next
+ * process the work again: no error. Also used by test/helpers/ts-hooks.mjs.
+ */
+export async function writeCacheFile(file, data) {
   try {
-    await mkdir(CACHE, { recursive: true });
+    await mkdir(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, binary);
+    await writeFile(tmp, data);
     await rename(tmp, file);
   } catch {
-    // A cache that cannot be written only costs the next process a compile.
+    // Not cached.
   }
-  return binary;
 }
 
 /** The module text of a `.as` import: its bytes, base64. */

@@ -69,7 +69,10 @@ export class EventBatchWriter {
    * an event that comes back to JavaScript (maillog-wasm.ts); `position` says where it got to. No take().
    */
   static over(nums: Float64Array, bytes: Uint8Array, n: number, b: number): EventBatchWriter {
-    const w = new EventBatchWriter(0, 0, () => ({ count: 0, numsLen: 0, bytesLen: 0, nums: nums as Float64Array<SharedArrayBuffer>, bytes: bytes as Uint8Array<SharedArrayBuffer> }), true);
+    const w = new EventBatchWriter(0, 0);
+    // Typed as shared for the writer's fields only: take() (the one use of the type) is not for this writer.
+    w.nums = nums as Float64Array<SharedArrayBuffer>;
+    w.bytes = bytes as Uint8Array<SharedArrayBuffer>;
     w.n = n;
     w.b = b;
     return w;
@@ -81,8 +84,8 @@ export class EventBatchWriter {
   }
 
   /** `reuse` hands back arrays of an earlier batch, or null. */
-  constructor(private readonly maxEvents: number, private readonly byteCapacity: number, private readonly reuse: () => EventBatch | null = () => null, borrowed = false) {
-    ({ nums: this.nums, bytes: this.bytes } = borrowed ? reuse()! : this.fresh());
+  constructor(private readonly maxEvents: number, private readonly byteCapacity: number, private readonly reuse: () => EventBatch | null = () => null) {
+    ({ nums: this.nums, bytes: this.bytes } = this.fresh());
   }
 
   /** Whether the batch must be taken before the next write. */

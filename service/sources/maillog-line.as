@@ -660,9 +660,10 @@ export function scan(pos: i32, end: i32, maxLine: i32): i32 {
 // (WasmEventWriter) places, fills in turn with JavaScript-written events, and copies out. The time
 // of each event is left to JavaScript (the year inference and the zone are there): a record per
 // event says where its time goes and the timestamp's fields, or that they are the previous record's.
-const BATCH = memory.data(16 * 4, 8);       // see batchInit
-const B_NUMS = 0; const B_BYTES = 1; const B_TIMES = 2; const B_MAX_EVENTS = 3; const B_BYTE_CAP = 4;
-const B_N = 5; const B_B = 6; const B_COUNT = 7; const B_TEXTS = 8;
+// Where the batch's numbers (f64), text bytes, time records (i32) and text table are (batchInit),
+// its limits, and how far it is written.
+let batchNums = 0; let batchBytes = 0; let batchTimes = 0; let batchTexts = 0; let maxEvents = 0; let byteCap = 0;
+let numsWritten = 0; let bytesWritten = 0; let events = 0;
 // The text table (maillog-event-codec.ts TextSlots): per slot the value's bytes (TEXT_WIDTH at most),
 // then per slot its length (-1: empty) and its decoding (1 UTF-8, 0 Latin-1).
 const TEXT_SLOTS: i32 = 1 << 15;
@@ -673,37 +674,41 @@ const BYTES_PER_EVENT: i32 = 2 * FIELD_CAP + 2 * QUEUE_ID_MAX;    // maillog-eve
 // Flags of the head number (maillog-event-codec.ts).
 const MILTER: i32 = 16; const COMMAND: i32 = 32; const LIMIT_FLAG: i32 = 64; const STATUS_SHIFT: i32 = 8;
 
-@inline function bget(i: i32): i32 {
-  return load<i32>(BATCH + (<usize>i << 2));
-}
-
-@inline function bset(i: i32, v: i32): void {
-  store<i32>(BATCH + (<usize>i << 2), v);
-}
-
-/** Where the batch's numbers (f64), bytes and time records (i32) go, and the batch's limits. */
-export function batchInit(nums: i32, bytes: i32, times: i32, texts: i32, maxEvents: i32, byteCap: i32): void {
-  bset(B_NUMS, nums);
-  bset(B_BYTES, bytes);
-  bset(B_TIMES, times);
-  bset(B_TEXTS, texts);
+/** Where the batch's numbers (f64), bytes, time records (i32) and text table go, and the batch's limits. */
+export function batchInit(nums: i32, bytes: i32, times: i32, texts: i32, events_: i32, bytes_: i32): void {
+  batchNums = nums;
+  batchBytes = bytes;
+  batchTimes = times;
+  batchTexts = texts;
+  maxEvents = events_;
+  byteCap = bytes_;
   // An empty table, as the reader's copy starts.
   memory.fill(<usize>texts + <usize>(TEXT_SLOTS * TEXT_WIDTH), 0xff, <usize>(TEXT_SLOTS * 4));
-  bset(B_MAX_EVENTS, maxEvents);
-  bset(B_BYTE_CAP, byteCap);
-  batchSet(0, 0, 0);
+  batchStart();
 }
 
-/** The batch's counts (numbers written, bytes written, events), as JavaScript left them. */
+/** The batch as JavaScript left it after writing an event itself (numbers, bytes, events written). */
 export function batchSet(n: i32, b: i32, count: i32): void {
-  bset(B_N, n);
-  bset(B_B, b);
-  bset(B_COUNT, count);
+  numsWritten = n;
+  bytesWritten = b;
+  events = count;
 }
 
-/** Numbers written, bytes written, events, and time records: index 0 1 2 3 of the batch's counts. */
-export function batchCount(which: i32): i32 {
-  return which == 3 ? records : bget(B_N + which);
+export function batchNumbers(): i32 {
+  return numsWritten;
+}
+
+export function batchByteCount(): i32 {
+  return bytesWritten;
+}
+
+export function batchEvents(): i32 {
+  return events;
+}
+
+/** Time records written (one per event the module wrote). */
+export function batchRecords(): i32 {
+  return records;
 }
 
 let records = 0;
@@ -717,15 +722,13 @@ export function batchStart(): void {
 }
 
 @inline function num(v: f64): void {
-  const n = bget(B_N);
-  store<f64>(<usize>bget(B_NUMS) + (<usize>n << 3), v);
-  bset(B_N, n + 1);
+  store<f64>(<usize>batchNums + (<usize>numsWritten << 3), v);
+  numsWritten++;
 }
 
 function copyOut(start: i32, end: i32): void {
-  const b = bget(B_B);
-  memory.copy(<usize>(bget(B_BYTES) + b), <usize>start, <usize>(end - start));
-  bset(B_B, b + end - start);
+  memory.copy(<usize>(batchBytes + bytesWritten), <usize>start, <usize>(end - start));
+  bytesWritten += end - start;
 }
 
 /** A text field: its length, then its bytes. */
@@ -754,7 +757,7 @@ function valueOut(slot: i32, utf8: i32): void {
   let h: i32 = 0x811c9dc5 ^ n;
   for (let i = s; i < e; i++) h = (h ^ at(i)) * 0x01000193;
   const k = (h ^ <i32>(<u32>h >> 15)) & (TEXT_SLOTS - 1);
-  const texts = <usize>bget(B_TEXTS);
+  const texts = <usize>batchTexts;
   const row = texts + <usize>(k * TEXT_WIDTH);
   const meta = texts + <usize>(TEXT_SLOTS * TEXT_WIDTH) + (<usize>k << 2);
   const tag = n | (utf8 << 8);       // length and decoding: -1 (all ones) for an empty slot
@@ -790,10 +793,10 @@ function keyOut(slot: i32): void {
 
 /** Writes the event in the slots (the line just parsed) to the batch: EventBatchWriter.write. */
 export function encodeLast(): void {
-  const head = bget(B_N);
+  const head = numsWritten;
   const kind = <i32>slot(S_KIND);
   // The time: a record for JavaScript, and a place for it.
-  const rec = <usize>bget(B_TIMES) + (<usize>(records * TIME_INTS) << 2);
+  const rec = <usize>batchTimes + (<usize>(records * TIME_INTS) << 2);
   store<i32>(rec, head + 1);
   const same = lastTime && rfc == lastRfc && y == lastY && mo == lastMo && d == lastD && h == lastH && mi == lastMi && s == lastS && ms == lastMs && offsetMin == lastOffset;
   store<i32>(rec + 4, same ? -1 : rfc);
@@ -808,7 +811,7 @@ export function encodeLast(): void {
   records++;
   lastTime = true;
   lastRfc = rfc; lastY = y; lastMo = mo; lastD = d; lastH = h; lastMi = mi; lastS = s; lastMs = ms; lastOffset = offsetMin;
-  bset(B_N, head + 2);
+  numsWritten = head + 2;
   keyOut(S_Q);
   switch (kind) {
     case 0: num(slot(S_UID)); valueOut(S_FROM, 1); break;
@@ -822,15 +825,15 @@ export function encodeLast(): void {
   }
   const flags = kind | (slot(S_MILTER) == 1 ? MILTER : 0) | (slot(S_COMMAND) == 1 ? COMMAND : 0) | (slot(S_LIMIT) == 1 ? LIMIT_FLAG : 0)
     | (<i32>slot(S_STATUS) << STATUS_SHIFT);
-  store<f64>(<usize>bget(B_NUMS) + (<usize>head << 3), <f64>flags);
-  bset(B_COUNT, bget(B_COUNT) + 1);
+  store<f64>(<usize>batchNums + (<usize>head << 3), <f64>flags);
+  events++;
 }
 
 let lastRfc = 0; let lastY = 0; let lastMo = 0; let lastD = 0; let lastH = 0; let lastMi = 0; let lastS = 0; let lastMs: f64 = 0; let lastOffset = 0;
 
 /** EventBatchWriter.full: the batch must be taken before the next event is written. */
 export function batchFull(): bool {
-  return bget(B_COUNT) >= bget(B_MAX_EVENTS) || bget(B_B) > bget(B_BYTE_CAP) - BYTES_PER_EVENT;
+  return events >= maxEvents || bytesWritten > byteCap - BYTES_PER_EVENT;
 }
 
 const FULL: i32 = 6;

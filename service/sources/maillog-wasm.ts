@@ -59,7 +59,10 @@ type Exports = {
   encode(pos: number, end: number, maxLine: number, stopAtClassic: number): number;
   batchInit(nums: number, bytes: number, times: number, texts: number, maxEvents: number, byteCap: number): void;
   batchSet(n: number, b: number, count: number): void;
-  batchCount(which: number): number;
+  batchNumbers(): number;
+  batchByteCount(): number;
+  batchEvents(): number;
+  batchRecords(): number;
   batchStart(): void;
   batchFull(): number;
 };
@@ -71,8 +74,7 @@ export type WasmTimestamp = { rfc: boolean; y: number; mo: number; d: number; h:
 export class MaillogWasm {
   readonly mem: Buffer;
   readonly slots: Float64Array;
-  readonly parse: Exports['parse'];
-  readonly scan: Exports['scan'];
+  /** The module's functions. */
   readonly ex: Exports;
   /** Where a reader may put a chunk (readUnit reads a plain file straight into it). */
   readonly input: Buffer;
@@ -82,8 +84,6 @@ export class MaillogWasm {
     if (ex.memory.buffer.byteLength !== MEMORY_BYTES || ex.freeFrom() > IN || TEXTS + TEXTS_BYTES + 64 * 1024 > MEMORY_BYTES) throw new Error('maillog-line.as: unexpected memory layout');
     this.mem = Buffer.from(ex.memory.buffer);
     this.slots = new Float64Array(ex.memory.buffer, ex.slots(), 48);
-    this.parse = ex.parse;
-    this.scan = ex.scan;
     this.ex = ex;
     this.input = this.mem.subarray(IN, IN + IN_BYTES);
   }
@@ -273,7 +273,7 @@ export class WasmLineReader {
         continue;
       }
       const enc = this.encode;
-      const code = enc ? this.w.ex.encode(pos, end, max, enc.watching() ? 1 : 0) : this.w.scan(pos, end, max);
+      const code = enc ? this.w.ex.encode(pos, end, max, enc.watching() ? 1 : 0) : this.w.ex.scan(pos, end, max);
       const passed = slots[SLOT.passed]! | 0;
       if (passed > 0) this.on.lines(passed);
       const s = slots[SLOT.lineStart]! | 0;
@@ -302,7 +302,7 @@ export class WasmLineReader {
       return;
     }
     const end = nl > start && this.w.mem[nl - 1] === 13 ? nl - 1 : nl;
-    const r = this.w.parse(start, end);
+    const r = this.w.ex.parse(start, end);
     if (r === LINE.event || r === LINE.unparsed) this.result(r as LineResult, start, end);
     else this.on.lines(1);
   }
@@ -380,7 +380,7 @@ export class WasmEventWriter {
   }
 
   get count(): number {
-    return this.w.ex.batchCount(2);
+    return this.w.ex.batchEvents();
   }
 
   get full(): boolean {
@@ -391,15 +391,15 @@ export class WasmEventWriter {
   write(e: MaillogEventFields): void {
     this.settle();
     const ex = this.w.ex;
-    const at = EventBatchWriter.over(this.nums, this.bytes, ex.batchCount(0), ex.batchCount(1));
+    const at = EventBatchWriter.over(this.nums, this.bytes, ex.batchNumbers(), ex.batchByteCount());
     at.write(e);
     const { n, b } = at.position;
-    ex.batchSet(n, b, ex.batchCount(2) + 1);
+    ex.batchSet(n, b, ex.batchEvents() + 1);
   }
 
   /** The times of the events the module has written since the last call, in order. */
   settle(): void {
-    const records = this.w.ex.batchCount(3);
+    const records = this.w.ex.batchRecords();
     const r = this.times;
     const t: WasmTimestamp = scratch;
     for (let i = this.settled; i < records; i++) {
@@ -425,9 +425,9 @@ export class WasmEventWriter {
   take(): EventBatch {
     this.settle();
     const ex = this.w.ex;
-    const n = ex.batchCount(0);
-    const b = ex.batchCount(1);
-    const count = ex.batchCount(2);
+    const n = ex.batchNumbers();
+    const b = ex.batchByteCount();
+    const count = ex.batchEvents();
     const out = this.reuse() ?? freshBatch(this.maxEvents, this.byteCapacity);
     out.nums.set(this.nums.subarray(0, n));
     out.bytes.set(this.bytes.subarray(0, b));

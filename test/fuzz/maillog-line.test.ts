@@ -102,7 +102,7 @@ describe('fuzz: maillog lines', () => {
     check(fc.property(anyLine, (line) => {
       const r = parseIn(js, line, a);
       Buffer.concat([Buffer.from('xx\n'), line, Buffer.from('\nyy')]).copy(w.input, 0);
-      assert.equal(w.parse(base + 3, base + 3 + line.length), r);
+      assert.equal(w.ex.parse(base + 3, base + 3 + line.length), r);
       if (r !== LINE.event) return;
       wasm.fromWasm(w, b);
       assert.deepEqual(plain(b, base + 3), plain(a, 3));

@@ -5,9 +5,10 @@
 // the path and the source), so a process whose modules are all there never
 // starts esbuild's service. A run of the whole suite reads ~130 files' imports.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assemblyScriptModule, writeCacheFile } from '../../build/assemblyscript.mjs';
 
 const CACHE = fileURLToPath(new URL('../../node_modules/.cache/sendtrace-ts/', import.meta.url));
 let esbuild = null;
@@ -26,7 +27,6 @@ export async function resolve(specifier, context, nextResolve) {
 export async function load(url, context, nextLoad) {
   // An AssemblyScript source: its compiled module's bytes (build/assemblyscript.mjs keeps them cached).
   if (url.startsWith('file:') && url.endsWith('.as')) {
-    const { assemblyScriptModule } = await import('../../build/assemblyscript.mjs');
     return { format: 'module', source: await assemblyScriptModule(fileURLToPath(url)), shortCircuit: true };
   }
   if (!url.startsWith('file:') || !/\.(ts|tsx)$/.test(url)) return nextLoad(url, context);
@@ -50,14 +50,7 @@ export async function load(url, context, nextLoad) {
   }
   esbuild ??= await import('esbuild');
   const { code } = await esbuild.transform(source, options);
-  try {
-    await mkdir(CACHE, { recursive: true });
-    // Another test process may write the same entry: each writes its own file, then renames it into place.
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, code);
-    await rename(tmp, file);
-  } catch {
-    // A cache that cannot be written only costs the next process a transform.
-  }
+  // Another test process may write the same entry (writeCacheFile: its own file, renamed into place).
+  await writeCacheFile(file, code);
   return { format: 'module', source: code, shortCircuit: true };
 }

@@ -17,7 +17,8 @@ import { inflateThroughStream } from '../../service/sources/gunzip.ts';
 import { readLines } from '../../service/sources/log-files.ts';
 import { expandMaillog, scanMaillogFiles, type MaillogScanOptions } from '../../service/sources/maillog-scan.ts';
 import { decodeEvents, EventBatchWriter, type EventBatch, TextSlots } from '../../service/sources/maillog-event-codec.ts';
-import { createMaillogEvent, MaillogLineParser } from '../../service/sources/maillog-line.ts';
+import { createMaillogEvent, MaillogLineParser, type MaillogEvent } from '../../service/sources/maillog-line.ts';
+import { maillogWasm } from '../../service/sources/maillog-wasm.ts';
 import { LINE } from '../../service/sources/maillog-event.ts';
 import { closeGzipCursors, readUnit } from '../../service/sources/maillog-unit-read.ts';
 import { planUnits } from '../../service/sources/maillog-units.ts';
@@ -31,9 +32,10 @@ const BUNDLE = pathToFileURL(resolve(repoRoot, 'dist/sendtrace.mjs'));
 type Tuning = NonNullable<MaillogScanOptions['tuning']>;
 
 /** The pass as the commands see it: the stored form of the flow holds every number and every map in order. */
-async function pass(patterns: string[], threads: 1 | 2, tuning: Tuning = {}, zone = 'UTC', referenceMs = Date.UTC(2023, 0, 15)) {
+async function pass(patterns: string[], threads: 1 | 2, tuning: Tuning = {}, zone = 'UTC', referenceMs = Date.UTC(2023, 0, 15), watch?: (e: MaillogEvent) => void) {
   const acc = createMailFlow({ minuteWindow: { from: 0, to: referenceMs } });
-  const scan = await scanMaillogFiles(await expandMaillog(patterns), { zone, referenceMs, onEvent: acc.add, threads, tuning });
+  const onEvent = watch ? (e: MaillogEvent) => (watch(e), acc.add(e)) : acc.add;
+  const scan = await scanMaillogFiles(await expandMaillog(patterns), { zone, referenceMs, onEvent, threads, tuning });
   const flow = acc.finish(scan);
   return { flow: JSON.stringify(storeFlow(flow)), messages: flow.messages, lines: scan.lines, unparsed: scan.unparsed, examples: scan.unparsedExamples, files: scan.files, warnings: scan.warnings, worker: scan.worker };
 }
@@ -97,8 +99,18 @@ describe('maillog pass on two threads', () => {
     const patterns = [join(REAL, 'sample/mail.log.1'), join(REAL, 'sample/mail.log')];
     // Every other unit left to the worker: both threads parse, and the worker's batches carry half the log.
     const tuning = { parallelMinBytes: 0, unitBytes: 8192, leaveToWorker: (i: number) => i % 2 === 1 };
-    const wasm = await pass(patterns, 2, tuning);
-    const js = await pass(patterns, 2, { ...tuning, engine: 'js' });
+    // Which engines ran: the main thread's module is taken while its WebAssembly reader reads; the
+    // worker's events come with table strings (fromText) only from its WebAssembly writer.
+    const seen = { mainWasm: false, workerWasm: false };
+    const watch = (e: MaillogEvent) => {
+      seen.mainWasm ||= maillogWasm()?.inUse === true;
+      seen.workerWasm ||= e.fromText !== null;
+    };
+    const wasm = await pass(patterns, 2, tuning, undefined, undefined, watch);
+    assert.deepEqual(seen, { mainWasm: true, workerWasm: true });
+    seen.mainWasm = seen.workerWasm = false;
+    const js = await pass(patterns, 2, { ...tuning, engine: 'js' }, undefined, undefined, watch);
+    assert.deepEqual(seen, { mainWasm: false, workerWasm: false });
     assert.ok(wasm.worker && js.worker && js.worker.units > 0, 'both with a worker that parsed units');
     assert.deepEqual({ ...js, worker: null }, { ...wasm, worker: null });
     assert.ok(wasm.messages > 100, `${wasm.messages} messages`);
